@@ -1,0 +1,1 @@
+"""Parsed: workbooks turned into cells with provenance. Every Excel quirk stays inside this package."""

@@ -1,0 +1,349 @@
+"""Find the form's four sheets in a workbook and read each into cells.
+
+Sheets are found by their name in any of the four languages, else by what they contain;
+tables by a header row anywhere in the first rows, columns by header in any language.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+
+from pipelines.parsed.cells import Cell
+from pipelines.parsed.values import (
+    ExcelError,
+    clean_text,
+    parse_date,
+    parse_number,
+    parse_prison_cell,
+    parse_year,
+)
+from pipelines.parsed.workbook import cell_ref
+from pipelines.reference import codelists, countries
+from pipelines.reference import form as vocabulary
+from pipelines.reference.codelists import match_key
+
+HEADER_SEARCH_ROWS = 10
+COVER_SEARCH_ROWS = 30
+
+
+@dataclass
+class SheetRead:
+    """What one sheet gave: its cells, the language of its headers, and what was set aside."""
+
+    cells: list[Cell] = field(default_factory=list)
+    language: str | None = None
+    notes: list[tuple[str, str, str | None]] = field(default_factory=list)  # (rule, message, cell_ref)
+
+
+# --- vocabulary lookups, built once -------------------------------------------------------
+
+
+@cache
+def _sheet_kind_by_name() -> dict[str, str]:
+    names = {}
+    for kind in vocabulary.SHEET_KINDS:
+        for name in vocabulary.sheet_names(kind).values():
+            names[match_key(name)] = kind
+    for kind, translations in vocabulary.ignored_sheet_names().items():
+        for name in translations.values():
+            names[match_key(name)] = f"ignored:{kind}"
+    return names
+
+
+@cache
+def _headers(kind: str) -> dict[str, tuple[str, str]]:
+    """match_key(header) -> (field, language) for cover labels or table headers of `kind`."""
+    headers = {}
+    for name, spec in vocabulary.fields(kind).items():
+        for language in vocabulary.languages():
+            headers.setdefault(match_key(spec[language]), (name, language))
+    return headers
+
+
+@cache
+def _prison_header_words() -> dict[str, str]:
+    prisons = vocabulary.prisons_vocabulary()
+    return {match_key(text): language for language, text in prisons["indicator_header"].items()}
+
+
+@cache
+def _prison_notes_headers() -> frozenset[str]:
+    return frozenset(match_key(text) for text in vocabulary.prisons_vocabulary()["notes_header"].values())
+
+
+def sheet_kind(name: str) -> str | None:
+    return _sheet_kind_by_name().get(match_key(name))
+
+
+# --- recognising a sheet by its content ----------------------------------------------------
+
+
+def _is_blank(value: object) -> bool:
+    return not isinstance(value, ExcelError) and clean_text(value) == ""
+
+
+def _row_is_blank(row: list[object]) -> bool:
+    return all(_is_blank(value) for value in row)
+
+
+def guess_kind(grid: list[list[object]]) -> str | None:
+    """The kind of a sheet whose name is not the form's, from its content (a renamed sheet)."""
+    if _find_prisons_header(grid) is not None:
+        return "prisons"
+    cover_labels = {_headers("cover").get(match_key(clean_text(row[0])))
+                    for row in grid[:COVER_SEARCH_ROWS] if row}
+    if len(cover_labels - {None}) >= 3:
+        return "cover"
+    scores = {kind: _find_header_row(grid, kind)[1] for kind in vocabulary.TABLE_KINDS}
+    best = max(scores, key=lambda kind: scores[kind])
+    return best if scores[best] >= 3 else None
+
+
+# --- Cover ----------------------------------------------------------------------------------
+
+
+_LANGUAGE_NAMES = {
+    "en": "EN", "english": "EN", "anglais": "EN", "inglés": "EN", "ingles": "EN", "английский": "EN",
+    "fr": "FR", "french": "FR", "français": "FR", "francais": "FR", "francés": "FR", "frances": "FR",
+    "французский": "FR",
+    "es": "ES", "spanish": "ES", "espagnol": "ES", "español": "ES", "espanol": "ES", "испанский": "ES",
+    "ru": "RU", "russian": "RU", "russe": "RU", "ruso": "RU", "русский": "RU",
+}
+
+
+def _cover_value(field_name: str, value: object) -> str | None:
+    if field_name == "member_state":
+        text = clean_text(value)
+        return countries.resolve_member_state(text) or text
+    if field_name == "reporting_year":
+        year = parse_year(value)
+        return str(year) if year is not None else clean_text(value)
+    if field_name == "submission_date":
+        return parse_date(value) or clean_text(value)
+    if field_name == "language":
+        return _LANGUAGE_NAMES.get(match_key(clean_text(value)), clean_text(value))
+    return clean_text(value)
+
+
+def read_cover(sheet_name: str, grid: list[list[object]]) -> SheetRead:
+    """Labels in column A, values in column B, in any order, within the first 30 rows."""
+    read = SheetRead()
+    languages: Counter[str] = Counter()
+    seen: set[str] = set()
+    for row_index, row in enumerate(grid[:COVER_SEARCH_ROWS]):
+        if not row:
+            continue
+        label = clean_text(row[0])
+        match = _headers("cover").get(match_key(label))
+        if match is None:
+            continue
+        field_name, language = match
+        languages[language] += 1
+        if field_name in seen:
+            read.notes.append(("duplicate_label", f"The Cover label '{label}' appears twice; the first is used.",
+                               cell_ref(row_index, 0)))
+            continue
+        seen.add(field_name)
+        value = row[1] if len(row) > 1 else ""
+        if _is_blank(value):
+            continue
+        read.cells.append(_cell("cover", sheet_name, row_index, 1, label, field_name, None, value,
+                                _cover_value(field_name, value) if not isinstance(value, ExcelError) else None))
+    read.language = languages.most_common(1)[0][0] if languages else None
+    return read
+
+
+# --- Activities and Outcomes ---------------------------------------------------------------
+
+
+def _find_header_row(grid: list[list[object]], kind: str) -> tuple[int | None, int]:
+    """(row index, matched header count) of the row with the most known headers of `kind`."""
+    best_row, best_score = None, 0
+    for row_index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        score = sum(1 for value in row if match_key(clean_text(value)) in _headers(kind))
+        if score > best_score:
+            best_row, best_score = row_index, score
+    return best_row, best_score
+
+
+def _table_value(spec: dict, value: object, language: str) -> str:
+    text = clean_text(value)
+    if isinstance(value, ExcelError):
+        return text
+    if "codelist" in spec:
+        if spec.get("multiple"):
+            codes, unknown = codelists.normalise_codes(spec["codelist"], text)
+            return text if unknown else ";".join(codes)
+        return codelists.normalise_code(spec["codelist"], text) or text
+    kind = spec.get("type")
+    if kind == "date":
+        return parse_date(value) or text
+    if kind == "integer":
+        return parse_number(value, language, whole=True) or text
+    if kind == "number":
+        return parse_number(value, language) or text
+    return text
+
+
+def _list_text(text: str) -> str:
+    """`a ;b;; c` -> `a;b;c`: the published `;`-separated form of a free-text list."""
+    return ";".join(part.strip() for part in text.split(";") if part.strip())
+
+
+def read_table(kind: str, sheet_name: str, grid: list[list[object]], fallback_language: str | None) -> SheetRead:
+    """A header row in the first 10 rows, then one item per row until the first fully empty row."""
+    read = SheetRead()
+    header_index, score = _find_header_row(grid, kind)
+    if header_index is None or score < 2:
+        read.notes.append(("no_header_row", f"No header row of the {kind} table was found in the first "
+                           f"{HEADER_SEARCH_ROWS} rows of sheet '{sheet_name}'; the sheet was not read.", None))
+        return read
+    columns: dict[int, str | None] = {}
+    languages: Counter[str] = Counter()
+    headers = grid[header_index]
+    for col, header in enumerate(headers):
+        text = clean_text(header)
+        if not text:
+            continue
+        match = _headers(kind).get(match_key(text))
+        if match is None or match[0] in columns.values():
+            columns[col] = None
+            read.notes.append(("unknown_column", f"Column '{text}' is not part of the form; its values are "
+                               "kept aside and not published.", cell_ref(header_index, col)))
+            continue
+        columns[col] = match[0]
+        languages[match[1]] += 1
+        # The header cell itself, so a finding about an empty cell can still name its column.
+        read.cells.append(_cell(f"{kind}_header", sheet_name, header_index, col, text, match[0], None, header, text))
+    read.language = languages.most_common(1)[0][0] if languages else fallback_language
+    language = read.language or "EN"
+    specs = vocabulary.fields(kind)
+    for missing in sorted(set(specs) - set(columns.values()) - {"activity_id"}):
+        read.notes.append(("missing_column", f"The {kind} table has no '{specs[missing]['EN']}' column.", None))
+    id_col = next((col for col, name in columns.items() if name == "activity_id"), None)
+    for row_index in range(header_index + 1, len(grid)):
+        row = grid[row_index]
+        if _row_is_blank(row):
+            break
+        row_cells = []
+        for col, field_name in columns.items():
+            value = row[col] if col < len(row) else ""
+            if _is_blank(value):
+                continue
+            header = clean_text(headers[col])
+            if field_name is None:
+                row_cells.append(_cell(kind, sheet_name, row_index, col, header, None, None, value, clean_text(value)))
+                continue
+            normalised = _table_value(specs[field_name], value, language)
+            if field_name == "partners":
+                normalised = _list_text(normalised)
+            row_cells.append(_cell(kind, sheet_name, row_index, col, header, field_name, None, value, normalised))
+        if kind == "activities" and not any(c.field == "activity_id" for c in row_cells):
+            row_cells.append(_derived_activity_id(sheet_name, row_index, id_col, row_cells))
+        read.cells.extend(row_cells)
+    return read
+
+
+def _derived_activity_id(sheet_name: str, row_index: int, id_col: int | None, row_cells: list[Cell]) -> Cell:
+    """A blank Activity ID becomes `AUTO-` + a hash of what identifies the activity, so it stays the
+    same when rows are reordered or the return is resubmitted."""
+    identity = {c.field: c.value or "" for c in row_cells if c.field}
+    key = "|".join(identity.get(name, "") for name in ("thematic_area", "activity_type", "title", "start_date"))
+    derived = "AUTO-" + hashlib.sha256(key.encode()).hexdigest()[:8].upper()
+    ref = cell_ref(row_index, id_col) if id_col is not None else None
+    return Cell("activities", sheet_name, row_index + 1, (id_col or 0) + 1, ref, None, "activity_id", None,
+                "", derived, None, False)
+
+
+# --- Prisons ---------------------------------------------------------------------------------
+
+
+def _find_prisons_header(grid: list[list[object]]) -> tuple[int, int, str] | None:
+    """(row, column, language) of the `Indicator` header cell: the first non-empty cell of its row."""
+    for row_index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        for col, value in enumerate(row):
+            if _is_blank(value):
+                continue
+            language = _prison_header_words().get(match_key(clean_text(value)))
+            if language:
+                return row_index, col, language
+            break
+    return None
+
+
+_INDICATOR_CODE = re.compile(r"^\s*([A-Za-z_ ]+?)\s*(?:[-\u2013\u2014:]\s+.*)?$")
+
+
+def _indicator_code(text: str) -> str | None:
+    head = text.split(" - ")[0] if " - " in text else text
+    match = _INDICATOR_CODE.match(head)
+    if not match:
+        return None
+    code = "_".join(match.group(1).upper().split())
+    return code if code in vocabulary.indicators() else None
+
+
+def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int | None) -> SheetRead:
+    read = SheetRead()
+    found = _find_prisons_header(grid)
+    if found is None:
+        read.notes.append(("no_header_row", f"No 'Indicator' header was found in the first {HEADER_SEARCH_ROWS} "
+                           f"rows of sheet '{sheet_name}'; the sheet was not read.", None))
+        return read
+    header_index, first_col, read.language = found
+    prisons = vocabulary.prisons_vocabulary()
+    headers = grid[header_index]
+    year_columns: dict[int, int] = {}
+    notes_col = None
+    for col in range(first_col + 1, len(headers)):
+        value = headers[col]
+        if _is_blank(value):
+            continue
+        if match_key(clean_text(value)) in _prison_notes_headers():
+            notes_col = col
+            continue
+        year = parse_year(value)
+        if year is None:
+            read.notes.append(("unknown_column", f"Column '{clean_text(value)}' of the Prisons sheet is neither "
+                               "a year nor Notes; kept aside.", cell_ref(header_index, col)))
+            continue
+        if reporting_year is not None and not reporting_year - prisons["years_before_reporting_year"] <= year <= reporting_year:
+            read.notes.append(("year_out_of_range", f"Year column {year} is outside the reporting year and the "
+                               f"{prisons['years_before_reporting_year']} years before it; kept aside.",
+                               cell_ref(header_index, col)))
+            continue
+        year_columns[col] = year
+    for row_index in range(header_index + 1, len(grid)):
+        row = grid[row_index]
+        if _row_is_blank(row):
+            break
+        label = clean_text(row[first_col]) if first_col < len(row) else ""
+        code = _indicator_code(label)
+        if code is None:
+            read.notes.append(("unknown_indicator", f"Row '{label}' is not an indicator of the form; kept aside.",
+                               cell_ref(row_index, first_col)))
+            continue
+        for col, year in year_columns.items():
+            value = row[col] if col < len(row) else ""
+            if _is_blank(value):
+                continue
+            number, status = parse_prison_cell(value, prisons["marks"], prisons["qualifiers"])
+            shown = number if status else clean_text(value)
+            read.cells.append(Cell("prisons", sheet_name, row_index + 1, col + 1, cell_ref(row_index, col), label,
+                                   code, year, clean_text(value), shown, status, isinstance(value, ExcelError)))
+        if notes_col is not None and notes_col < len(row) and not _is_blank(row[notes_col]):
+            read.cells.append(_cell("prisons", sheet_name, row_index, notes_col, label, f"{code}:notes", None,
+                                    row[notes_col], clean_text(row[notes_col])))
+    return read
+
+
+def _cell(kind: str, sheet_name: str, row_index: int, col: int, header: str | None, field_name: str | None,
+          year: int | None, value: object, normalised: str | None) -> Cell:
+    raw = clean_text(value)
+    is_error = isinstance(value, ExcelError)
+    return Cell(kind, sheet_name, row_index + 1, col + 1, cell_ref(row_index, col), header, field_name, year,
+                raw, raw if is_error else normalised, None, is_error)

@@ -1,0 +1,133 @@
+"""Find the files in the inputs folder and archive their bytes by hash.
+
+The original files are never modified; the archive copy is what every later layer reads,
+so a file replaced or deleted in the inputs folder cannot change what was processed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    submission_id: str
+    rel_path: str
+    file_name: str
+    size_bytes: int
+    received_at: dt.datetime  # the file's modification time (UTC): deterministic across re-runs
+    sha256: str
+
+
+def is_skipped(name: str) -> bool:
+    """Office lock files (`~$KAZ_2021.xlsx`) and dotfiles (`.gitkeep`, `.DS_Store`) are not submissions."""
+    return name.startswith("~$") or name.startswith(".")
+
+
+def iter_input_files(inputs: Path) -> Iterator[Path]:
+    """Regular files below `inputs`, sorted; symbolic links are never followed.
+
+    A link could point anywhere on the machine (`/etc/shadow`); following it would archive
+    and publish what nobody sent us.
+    """
+    if not inputs.is_dir():
+        return
+    for root, dirs, files in os.walk(inputs, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(root) / name
+            if is_skipped(name):
+                continue
+            if path.is_symlink():
+                log.warning("not following symbolic link %s", path)
+                continue
+            if path.is_file():
+                yield path
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def submission_id_for(rel_path: str, sha256: str) -> str:
+    """One id per (where, what): the same bytes at the same path are the same submission on every run."""
+    return hashlib.sha256(f"{rel_path}\n{sha256}".encode()).hexdigest()[:16]
+
+
+def archive_path(archive: Path, sha256: str) -> Path:
+    return archive / sha256[:2] / sha256
+
+
+def archive_bytes(source: Path, archive: Path, sha256: str) -> Path:
+    """Copy `source` into the archive under its hash, atomically; a no-op when already there."""
+    target = archive_path(archive, sha256)
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{sha256}.{os.getpid()}.partial")
+    digest = hashlib.sha256()
+    with source.open("rb") as src, partial.open("wb") as dst:
+        while chunk := src.read(_CHUNK):
+            digest.update(chunk)
+            dst.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+    if digest.hexdigest() != sha256:
+        # The file changed between hashing and copying (still being written by a mail client).
+        partial.unlink()
+        raise ChangedWhileReading(source)
+    os.replace(partial, target)
+    return target
+
+
+class ChangedWhileReading(RuntimeError):
+    """The input file's bytes changed while we archived it; the next run picks it up again."""
+
+
+def receive(inputs: Path, archive: Path, known: dict[str, str] | None = None) -> list[ReceivedFile]:
+    """Hash and archive every input file; `known` maps rel_path -> "size:mtime_ns:sha256" to skip re-hashing.
+
+    Hashing is the only cost that grows with the size of the inputs folder on every run, so an
+    unchanged file (same size and mtime as recorded) reuses its recorded hash.
+    """
+    known = known or {}
+    received = []
+    for path in iter_input_files(inputs):
+        stat = path.stat()
+        rel_path = path.relative_to(inputs).as_posix()
+        fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
+        recorded = known.get(rel_path)
+        if recorded and recorded.rsplit(":", 1)[0] == fingerprint:
+            sha256 = recorded.rsplit(":", 1)[1]
+        else:
+            sha256 = sha256_of(path)
+        try:
+            archive_bytes(path, archive, sha256)
+        except ChangedWhileReading:
+            log.warning("%s changed while it was read; it will be received on the next run", rel_path)
+            continue
+        received.append(
+            ReceivedFile(
+                submission_id=submission_id_for(rel_path, sha256),
+                rel_path=rel_path,
+                file_name=path.name,
+                size_bytes=stat.st_size,
+                received_at=dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC).replace(microsecond=0),
+                sha256=sha256,
+            )
+        )
+    return received

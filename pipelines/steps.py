@@ -1,0 +1,93 @@
+"""The pipeline's steps as plain functions, one per layer; `assets/` wraps each in a Dagster asset.
+
+Each step reads what the previous one left in the warehouse and moves submissions one status
+further, in transactions, so a step that crashes is simply run again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pipelines.parsed.returns import parse_return
+from pipelines.parsed.workbook import DEFAULT_LIMITS, Limits
+from pipelines.received.scan import archive_path, receive
+from pipelines.settings import Paths
+from pipelines.validated.suites import SuiteSummary
+from pipelines.validated.validate import validate_batch
+from pipelines.warehouse import store
+
+log = logging.getLogger(__name__)
+
+PARSE_CHUNK = 100  # returns per transaction: bounds memory on a drop of thousands of files
+VALIDATE_CHUNK = 400
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class StepReport:
+    processed: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    summaries: list[SuiteSummary] = field(default_factory=list)
+
+
+def receive_step(paths: Paths) -> StepReport:
+    paths.ensure()
+    with store.writer(paths.database) as warehouse:
+        recorded = warehouse.fingerprints()
+        files = receive(paths.inputs, paths.archive, recorded)
+        fingerprints = {}
+        for received in files:
+            stat = (paths.inputs / received.rel_path).stat()
+            fingerprints[received.rel_path] = f"{stat.st_size}:{stat.st_mtime_ns}"
+        new = warehouse.record_received(files, fingerprints)
+        return StepReport(len(new), warehouse.status_counts())
+
+
+def parse_step(paths: Paths, limits: Limits = DEFAULT_LIMITS, progress: Progress | None = None) -> StepReport:
+    with store.writer(paths.database) as warehouse:
+        pending = warehouse.pending("RECEIVED")
+        for start in range(0, len(pending), PARSE_CHUNK):
+            chunk = pending[start:start + PARSE_CHUNK]
+            results = [parse_return(archive_path(paths.archive, sha256), submission_id, file_name, limits)
+                       for submission_id, sha256, file_name in chunk]
+            warehouse.save_parsed(results)
+            if progress:
+                progress(start + len(chunk), len(pending))
+        return StepReport(len(pending), warehouse.status_counts())
+
+
+def validate_step(paths: Paths, today: dt.date | None = None) -> StepReport:
+    today = today or dt.datetime.now(dt.UTC).date()
+    report = StepReport()
+    with store.writer(paths.database) as warehouse:
+        pending = [row[0] for row in warehouse.pending("PARSED")]
+        for start in range(0, len(pending), VALIDATE_CHUNK):
+            ids = pending[start:start + VALIDATE_CHUNK]
+            validated = validate_batch(warehouse.cells_of(ids), ids, warehouse.parse_findings_of(ids), today)
+            warehouse.save_validated(uuid.uuid4().hex[:12], validated)
+            report.summaries.extend(validated.summaries)
+        report.processed = len(pending)
+        report.statuses = warehouse.status_counts()
+    return report
+
+
+def publish_step(paths: Paths) -> dict[str, int]:
+    with store.writer(paths.database) as warehouse:
+        return warehouse.publish()
+
+
+def release_step(paths: Paths, today: dt.date | None = None):
+    """Cut a release from the published layer, read through a read-only connection."""
+    from pipelines.release import ReleaseTables, publish_release
+
+    today = today or dt.datetime.now(dt.UTC).date()
+    with store.reader(paths.database) as connection:
+        frames = store.published_frames(connection)
+        synthetic = store.is_synthetic(connection)
+    tables = ReleaseTables(**frames)
+    return publish_release(tables, paths.releases, release_date=today, synthetic=synthetic)

@@ -1,0 +1,120 @@
+"""Parsed cells pivoted into one frame per sheet kind, with the typed columns the suites compare.
+
+Text columns keep the value as normalised by the parser (or as sent, when it could not be):
+the suites check those for format and code lists. Columns ending `__n` (number) and `__d`
+(date) are typed copies for comparisons; a value that is not a number or date is NaN/NaT
+there and left to the format rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from pipelines.reference import form as vocabulary
+
+ROW_INDEX = ["submission_id", "row_no"]
+PRISON_INDEX = ["submission_id", "year"]
+
+
+def _wide(cells: pd.DataFrame, kind: str, index: list[str], fields: list[str]) -> pd.DataFrame:
+    subset = cells[(cells["sheet_kind"] == kind) & cells["field"].notna()]
+    subset = subset.drop_duplicates([*index, "field"])
+    wide = subset.set_index([*index, "field"])["value"].unstack("field")
+    wide = wide.reindex(columns=fields).astype(object)  # an all-empty column must stay text, not float
+    wide.columns.name = None
+    return wide
+
+
+def _error_cells(cells: pd.DataFrame, kind: str, index: list[str]) -> pd.Series:
+    errors = cells[(cells["sheet_kind"] == kind) & cells["is_error"]]
+    if errors.empty:
+        return pd.Series(dtype=object)
+    labelled = errors["cell_ref"].fillna("") + " " + errors["raw"]
+    return labelled.groupby([errors[column] for column in index]).agg(", ".join)
+
+
+def _number(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce")
+
+
+def _date(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
+
+
+def cover_frame(cells: pd.DataFrame, submission_ids: list[str], today: dt.date) -> pd.DataFrame:
+    fields = list(vocabulary.fields("cover"))
+    wide = _wide(cells, "cover", ["submission_id"], fields).reindex(pd.Index(submission_ids, name="submission_id"))
+    wide["reporting_year__n"] = _number(wide["reporting_year"])
+    wide["submission_date__d"] = _date(wide["submission_date"])
+    years = wide["reporting_year__n"].where(wide["reporting_year__n"].between(1000, 9999))
+    wide["year_start__d"] = pd.to_datetime(years.astype("Int64").astype(str) + "-01-01", errors="coerce")
+    wide["today__d"] = pd.Timestamp(today)
+    wide["error_cells"] = _error_cells(cells, "cover", ["submission_id"]).reindex(wide.index)
+    return wide.reset_index()
+
+
+def _year_bounds(covers: pd.DataFrame) -> pd.DataFrame:
+    years = covers.set_index("submission_id")["reporting_year__n"]
+    years = years.where(years.between(1000, 9999)).astype("Int64").astype(str)
+    return pd.DataFrame({
+        "year_start__d": pd.to_datetime(years + "-01-01", errors="coerce"),
+        "year_end__d": pd.to_datetime(years + "-12-31", errors="coerce"),
+    })
+
+
+def activities_frame(cells: pd.DataFrame, covers: pd.DataFrame) -> pd.DataFrame:
+    fields = list(vocabulary.fields("activities"))
+    wide = _wide(cells, "activities", ROW_INDEX, fields)
+    if wide.empty:
+        return pd.DataFrame(columns=[*ROW_INDEX, *fields])
+    wide["error_cells"] = _error_cells(cells, "activities", ROW_INDEX).reindex(wide.index)
+    wide = wide.reset_index()
+    for name in ("participants_total", "participants_women"):
+        wide[f"{name}__n"] = _number(wide[name])
+    for name in ("start_date", "end_date"):
+        wide[f"{name}__d"] = _date(wide[name])
+    wide["effective_end__d"] = wide["end_date__d"].fillna(wide["start_date__d"])
+    return wide.join(_year_bounds(covers), on="submission_id")
+
+
+def outcomes_frame(cells: pd.DataFrame) -> pd.DataFrame:
+    fields = list(vocabulary.fields("outcomes"))
+    wide = _wide(cells, "outcomes", ROW_INDEX, fields)
+    if wide.empty:
+        return pd.DataFrame(columns=[*ROW_INDEX, *fields, "outcome_no"])
+    wide["error_cells"] = _error_cells(cells, "outcomes", ROW_INDEX).reindex(wide.index)
+    wide = wide.reset_index()
+    # The row's position among all the return's outcome rows, quarantined ones included (the spec's outcome_no).
+    wide["outcome_no"] = wide.groupby("submission_id")["row_no"].rank(method="first").astype(int)
+    wide["value__n"] = _number(wide["value"])
+    wide["unit_missing_for_value"] = wide["value"].where(wide["value"].notna() & wide["unit"].isna())
+    activity_ids = cells[(cells["sheet_kind"] == "activities") & (cells["field"] == "activity_id")]
+    known = set(zip(activity_ids["submission_id"], activity_ids["value"], strict=True))
+    unknown = [
+        pd.notna(related) and (submission, related) not in known
+        for submission, related in zip(wide["submission_id"], wide["activity_id"], strict=True)
+    ]
+    wide["unknown_related_activity"] = wide["activity_id"].where(unknown)
+    return wide
+
+
+def prisons_frame(cells: pd.DataFrame) -> pd.DataFrame:
+    indicators = list(vocabulary.indicators())
+    prison_cells = cells[(cells["sheet_kind"] == "prisons") & cells["year"].notna()].copy()
+    prison_cells["year"] = prison_cells["year"].astype(int)
+    wide = _wide(prison_cells, "prisons", PRISON_INDEX, indicators)
+    if wide.empty:
+        return pd.DataFrame(columns=[*PRISON_INDEX, *indicators])
+    wide = wide.reset_index()
+    for name in indicators:
+        wide[f"{name}__n"] = _number(wide[name])
+    wide["male_plus_female__n"] = wide["PRISONERS_MALE__n"] + wide["PRISONERS_FEMALE__n"]
+    numbers = wide[["submission_id", "year", *(f"{name}__n" for name in indicators)]]
+    previous = numbers.assign(year=numbers["year"] + 1)
+    merged = wide[["submission_id", "year"]].merge(previous, on=["submission_id", "year"], how="left")
+    for name in indicators:
+        before = merged[f"{name}__n"].where(merged[f"{name}__n"] > 0)
+        wide[f"{name}__change"] = (wide[f"{name}__n"] / before.to_numpy()).round(3)
+    return wide

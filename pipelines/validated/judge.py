@@ -1,0 +1,151 @@
+"""Turn expectation failures into findings at their cells, quarantines and a status per submission."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from pipelines.findings import Action, Finding, Severity
+from pipelines.validated.suites import Failure
+
+ACCEPTED = "ACCEPTED"
+ACCEPTED_WITH_WARNINGS = "ACCEPTED_WITH_WARNINGS"
+REJECTED = "REJECTED"
+
+ERROR_CELL_MESSAGE = "The cell holds an Excel error ({value}); enter a value instead."
+_SHEET_KIND = {"cover": "cover", "activities": "activities", "outcomes": "outcomes", "prisons": "prisons"}
+
+
+@dataclass
+class Judgement:
+    findings: list[Finding] = field(default_factory=list)
+    rejected: set[str] = field(default_factory=set)
+    # (submission_id, kind, row_no) -> reasons
+    quarantined_rows: dict[tuple[str, str, int], list[str]] = field(default_factory=lambda: defaultdict(list))
+    # (submission_id, indicator, year) -> reasons
+    quarantined_cells: dict[tuple[str, str, int], list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+class CellIndex:
+    """Where a field of a row stood in the workbook, and what was written there."""
+
+    def __init__(self, cells: pd.DataFrame):
+        keyed = cells[cells["field"].notna()]
+        self._by_row: dict[tuple, tuple] = {}
+        self._sheet: dict[tuple[str, str], str] = {}
+        self._column: dict[tuple[str, str, str], str] = {}  # where a field's column is, from any of its cells
+        for submission, kind, sheet, row_no, ref, field_name, year, raw, is_error in zip(
+            keyed["submission_id"], keyed["sheet_kind"], keyed["sheet_name"], keyed["row_no"], keyed["cell_ref"],
+            keyed["field"], keyed["year"], keyed["raw"], keyed["is_error"], strict=True,
+        ):
+            position = int(year) if kind == "prisons" and pd.notna(year) else (None if kind == "cover" else int(row_no))
+            self._by_row.setdefault((submission, kind, position, field_name),
+                                    (sheet, int(row_no), ref, raw, bool(is_error)))
+            self._sheet.setdefault((submission, kind), sheet)
+            self._column.setdefault((submission, kind.removesuffix("_header"), field_name), ref)
+        errors = cells[cells["is_error"]]
+        self._errors: dict[tuple, list[tuple]] = defaultdict(list)
+        for submission, kind, row_no, ref, field_name, raw in zip(
+            errors["submission_id"], errors["sheet_kind"], errors["row_no"], errors["cell_ref"], errors["field"],
+            errors["raw"], strict=True,
+        ):
+            self._errors[(submission, kind, None if kind == "cover" else int(row_no))].append((ref, field_name, raw))
+
+    def find(self, submission: str, kind: str, position: int | None, field_name: str) -> tuple | None:
+        return self._by_row.get((submission, kind, position, field_name))
+
+    def empty_cell(self, submission: str, kind: str, row_no: int | None, field_name: str) -> str | None:
+        """The reference of a cell left empty: the field's column (seen on another row) at `row_no`."""
+        ref = self._column.get((submission, kind, field_name))
+        if not ref or row_no is None:
+            return None
+        return "".join(ch for ch in ref if ch.isalpha()) + str(row_no)
+
+    def sheet(self, submission: str, kind: str) -> str | None:
+        return self._sheet.get((submission, kind))
+
+    def errors(self, submission: str, kind: str, row_no: int | None) -> list[tuple]:
+        return self._errors.get((submission, kind, row_no), [])
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _message(failure: Failure) -> str:
+    value = failure.value
+    a, b = (value if isinstance(value, tuple | list) and len(value) == 2 else (value, None))
+    if isinstance(value, dict):
+        value = value.get(failure.cells[0]) if failure.cells else next(iter(value.values()), None)
+    return failure.message.format(value=_text(value), a=_text(a), b=_text(b))
+
+
+def judge(failures: list[Failure], cells: pd.DataFrame) -> Judgement:
+    index = CellIndex(cells)
+    judgement = Judgement()
+    severity = {"critical": Severity.ERROR, "warning": Severity.WARNING}
+    for failure in failures:
+        kind = _SHEET_KIND[failure.suite]
+        submission = failure.index["submission_id"]
+        position = None if kind == "cover" else int(failure.index["year" if kind == "prisons" else "row_no"])
+        action = Action(failure.action)
+        if failure.rule == "error_cell":
+            for ref, field_name, raw in index.errors(submission, kind, position):
+                _record(judgement, index, failure, submission, kind, position, field_name, action,
+                        failure.message.format(value=raw, a="", b=""), ref=ref, raw=raw)
+            continue
+        message = _message(failure)
+        for field_name in failure.cells or ("",):
+            found = index.find(submission, kind, position, field_name)
+            cell_message = message
+            if found and found[4]:
+                if kind != "prisons":
+                    continue  # reported once, by the sheet's error_cell rule
+                cell_message = ERROR_CELL_MESSAGE.format(value=found[3])
+            _record(judgement, index, failure, submission, kind, position, field_name, action, cell_message,
+                    ref=found[2] if found else index.empty_cell(submission, kind, position, field_name),
+                    raw=found[3] if found else None,
+                    row_no=found[1] if found else None)
+            if action is not Action.QUARANTINE_CELL:
+                break  # one finding per failing row: it names the first cell the rule concerns
+        if severity[failure.severity] is Severity.ERROR and action is Action.REJECT:
+            judgement.rejected.add(submission)
+    return judgement
+
+
+def _record(judgement: Judgement, index: CellIndex, failure: Failure, submission: str, kind: str,
+            position: int | None, field_name: str | None, action: Action, message: str, *, ref: str | None,
+            raw: str | None, row_no: int | None = None) -> None:
+    severity = Severity.ERROR if failure.severity == "critical" else Severity.WARNING
+    if row_no is None and kind in ("activities", "outcomes"):
+        row_no = position
+    judgement.findings.append(Finding(
+        submission_id=submission, stage="validated", severity=severity, action=action, rule=failure.rule,
+        message=message, sheet=index.sheet(submission, kind), row_no=row_no, cell_ref=ref,
+        field=field_name or None, value_found=raw,
+    ))
+    if action is Action.QUARANTINE_ROW:
+        reasons = judgement.quarantined_rows[(submission, kind, position)]
+        if failure.rule not in reasons:
+            reasons.append(failure.rule)
+    elif action is Action.QUARANTINE_CELL and field_name:
+        reasons = judgement.quarantined_cells[(submission, field_name, position)]
+        if failure.rule not in reasons:
+            reasons.append(failure.rule)
+
+
+def status_of(submission: str, rejected: bool, findings: list[Finding]) -> str:
+    if rejected:
+        return REJECTED
+    return ACCEPTED_WITH_WARNINGS if findings else ACCEPTED

@@ -1,0 +1,121 @@
+"""A thin wrapper around Great Expectations 1.x: load our JSON suites, validate a frame, return failures.
+
+dagster-ge only supports GE < 1.0, and GE 1.x has no validator or CLI: a suite is validated
+through a batch definition of an (ephemeral) context. Suites live in `expectations/*.json`
+and name code lists as `$PARAMETER`s, so no code list is ever written twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipelines.reference import codelists, countries
+from pipelines.reference import form as vocabulary
+
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+SUITE_NAMES = ("cover", "activities", "prisons", "outcomes")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failing row of one expectation, with what the suite says to do about it."""
+
+    suite: str
+    expectation: str  # expectation type, e.g. expect_column_values_to_be_in_set
+    rule: str
+    severity: str  # critical | warning
+    action: str  # reject | quarantine_row | quarantine_cell | report
+    message: str  # template with {value}, {a}, {b}
+    cells: tuple[str, ...]  # the fields the failure points at (and quarantines)
+    index: dict[str, Any]  # the row's index columns (submission_id, row_no or year) and failing values
+    value: Any
+
+
+@dataclass(frozen=True)
+class SuiteSummary:
+    suite: str
+    rule: str
+    column: str
+    severity: str
+    success: bool
+    unexpected_count: int
+    element_count: int
+
+
+def suite_definition(name: str) -> dict:
+    return json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def parameters(current_year: int) -> dict[str, Any]:
+    """Every `$PARAMETER` the suites name, from the project's one copy of each list."""
+    values: dict[str, Any] = {name: list(codelists.codes(name)) for name in codelists.LIST_NAMES}
+    standards = "|".join(re.escape(code) for code in codelists.codes("STANDARD"))
+    values["STANDARD_LIST_PATTERN"] = f"^(?:{standards})(?:;(?:{standards}))*$"
+    values["MEMBER_STATES"] = list(countries.member_states())
+    values["LANGUAGES"] = list(vocabulary.languages())
+    values["CURRENT_YEAR"] = current_year
+    return values
+
+
+@cache
+def _context():
+    import great_expectations as gx  # 3+ s to import: only when something is validated
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+@cache
+def _batch_definition(name: str):
+    source = _context().data_sources.add_or_update_pandas(f"normsdata_{name}")
+    return source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all_rows")
+
+
+@cache
+def _suite(name: str):
+    from great_expectations.core import ExpectationSuite
+
+    return ExpectationSuite(**suite_definition(name))
+
+
+def validate(name: str, frame: pd.DataFrame, index_columns: list[str], params: dict[str, Any]
+             ) -> tuple[list[Failure], list[SuiteSummary]]:
+    """Validate all rows of one sheet kind, of many submissions, in one GE call."""
+    if frame.empty:
+        return [], []
+    batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(
+        _suite(name),
+        expectation_parameters=params,
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
+    )
+    failures, summaries = [], []
+    for outcome in result.results:
+        config = outcome.expectation_config
+        meta = config.meta or {}
+        kwargs = config.kwargs
+        column = kwargs.get("column") or kwargs.get("column_A") or ",".join(kwargs.get("column_list", []))
+        details = outcome.result or {}
+        summaries.append(SuiteSummary(name, meta.get("rule", config.type), column, str(config.severity.value),
+                                      bool(outcome.success), int(details.get("unexpected_count") or 0),
+                                      int(details.get("element_count") or len(frame))))
+        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+            raise RuntimeError(f"expectation {config.type} on {column} failed to run: "
+                               f"{outcome.exception_info.get('exception_message')}")
+        if outcome.success:
+            continue
+        for entry, value in zip(details.get("unexpected_index_list") or [],
+                                details.get("unexpected_list") or [], strict=False):
+            failures.append(Failure(name, config.type, meta.get("rule", config.type), str(config.severity.value),
+                                    meta.get("action", "report"), meta.get("message", config.type),
+                                    tuple(meta.get("cells") or ()), dict(entry), value))
+    return failures, summaries

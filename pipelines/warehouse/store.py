@@ -1,0 +1,240 @@
+"""The only code that writes the DuckDB file: one method per layer, each a single transaction.
+
+DuckDB allows one read-write process per file, so a Store is opened for the duration of one
+step and closed; readers (the release, analysts) open the file read-only or use a snapshot.
+Values always travel as parameters or registered frames, never inside SQL text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.findings import FINDING_COLUMNS, Action, Finding, Severity
+from pipelines.parsed.cells import CELL_COLUMNS
+from pipelines.parsed.returns import ParsedReturn
+from pipelines.received.scan import ReceivedFile
+from pipelines.reference import countries
+from pipelines.reference import form as vocabulary
+from pipelines.validated.validate import Validated
+
+SQL_DIR = Path(__file__).with_name("sql")
+PUBLISHED_TABLES = ("activities", "prisons", "assistance_outcomes", "coverage")
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+@contextlib.contextmanager
+def writer(database: Path) -> Iterator[Store]:
+    database.parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(database))
+    try:
+        store = Store(connection)
+        store.ensure_schema()
+        yield store
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def reader(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+class Store:
+    def __init__(self, connection: duckdb.DuckDBPyConnection):
+        self.db = connection
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.db.begin()
+        try:
+            yield self.db
+        except BaseException:
+            self.db.rollback()
+            raise
+        self.db.commit()
+
+    def ensure_schema(self) -> None:
+        with self.transaction() as db:
+            db.execute(_sql("schema.sql"))
+
+    def _insert(self, table: str, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            return
+        name = f"frame_{uuid.uuid4().hex}"
+        self.db.register(name, frame)
+        try:
+            self.db.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {name}")  # noqa: S608 (names, no values)
+        finally:
+            self.db.unregister(name)
+
+    def _replace_rows(self, table: str, submission_ids: list[str], frame: pd.DataFrame) -> None:
+        self.db.execute(f"DELETE FROM {table} WHERE submission_id IN (SELECT unnest(?))",  # noqa: S608
+                        [submission_ids])
+        self._insert(table, frame)
+
+    # --- received ---------------------------------------------------------------------------
+
+    def fingerprints(self) -> dict[str, str]:
+        """rel_path -> "size:mtime_ns:sha256" of the newest submission at each path."""
+        rows = self.db.execute(
+            "SELECT rel_path, fingerprint || ':' || sha256 FROM received.submissions "
+            "QUALIFY row_number() OVER (PARTITION BY rel_path ORDER BY received_at DESC) = 1"
+        ).fetchall()
+        return dict(rows)
+
+    def record_received(self, files: list[ReceivedFile], fingerprints: dict[str, str]) -> list[str]:
+        """Register files never seen before; returns their submission ids. Same bytes as an
+        earlier file = DUPLICATE of the earliest submission with those bytes."""
+        known = {row[0] for row in self.db.execute("SELECT submission_id FROM received.submissions").fetchall()}
+        first_by_hash = dict(self.db.execute(
+            "SELECT sha256, arg_min(submission_id, received_at) FROM received.submissions "
+            "WHERE duplicate_of IS NULL GROUP BY sha256").fetchall())
+        new_rows, findings = [], []
+        for received in sorted(files, key=lambda f: (f.received_at, f.rel_path)):
+            if received.submission_id in known:
+                continue
+            known.add(received.submission_id)
+            original = first_by_hash.get(received.sha256)
+            if original is None:
+                first_by_hash[received.sha256] = received.submission_id
+            else:
+                findings.append(Finding(received.submission_id, "received", Severity.WARNING, Action.REPORT, "duplicate",
+                                        f"The same bytes were already received as submission {original}; "
+                                        "this copy adds nothing."))
+            new_rows.append({
+                "submission_id": received.submission_id, "rel_path": received.rel_path,
+                "file_name": received.file_name, "size_bytes": received.size_bytes,
+                "received_at": received.received_at.replace(tzinfo=None),
+                "fingerprint": fingerprints[received.rel_path], "sha256": received.sha256,
+                "duplicate_of": original, "status": "DUPLICATE" if original else "RECEIVED",
+            })
+        with self.transaction():
+            self._insert("received.submissions", pd.DataFrame(new_rows))
+            self._insert("received.findings", _findings_frame(findings))
+        return [row["submission_id"] for row in new_rows]
+
+    def pending(self, status: str) -> list[tuple[str, str, str]]:
+        """(submission_id, sha256, file_name) of submissions waiting in `status`, oldest first."""
+        return self.db.execute(
+            "SELECT submission_id, sha256, file_name FROM received.submissions WHERE status = ? "
+            "ORDER BY received_at, rel_path", [status]).fetchall()
+
+    def status_counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT status, count(*) FROM received.submissions GROUP BY status").fetchall())
+
+    # --- parsed -----------------------------------------------------------------------------
+
+    def save_parsed(self, results: list[ParsedReturn]) -> None:
+        ids = [result.submission_id for result in results]
+        cells = pd.DataFrame(
+            [(result.submission_id, *cell) for result in results for cell in result.cells],
+            columns=["submission_id", *CELL_COLUMNS],
+        )
+        returns = pd.DataFrame([{
+            "submission_id": r.submission_id, "status": r.status, "language": r.language,
+            **{f"{kind}_sheet": r.sheets.get(kind) for kind in vocabulary.SHEET_KINDS},
+        } for r in results])
+        findings = _findings_frame([finding for result in results for finding in result.findings])
+        statuses = pd.DataFrame({"submission_id": ids, "status": [r.status for r in results]})
+        with self.transaction():
+            self._replace_rows("parsed.cells", ids, cells)
+            self._replace_rows("parsed.returns", ids, returns)
+            self._replace_rows("parsed.findings", ids, findings)
+            self._set_status(statuses)
+
+    def _set_status(self, statuses: pd.DataFrame) -> None:
+        name = f"statuses_{uuid.uuid4().hex}"
+        self.db.register(name, statuses)
+        try:
+            self.db.execute(
+                f"UPDATE received.submissions s SET status = n.status FROM {name} n "  # noqa: S608
+                "WHERE s.submission_id = n.submission_id")
+        finally:
+            self.db.unregister(name)
+
+    def cells_of(self, submission_ids: list[str]) -> pd.DataFrame:
+        return self.db.execute(
+            "SELECT * FROM parsed.cells WHERE submission_id IN (SELECT unnest(?)) "
+            "ORDER BY submission_id, sheet_kind, row_no, col_no", [submission_ids]).df()
+
+    def parse_findings_of(self, submission_ids: list[str]) -> list[Finding]:
+        frame = self.db.execute(
+            "SELECT * FROM parsed.findings WHERE submission_id IN (SELECT unnest(?))", [submission_ids]).df()
+        return [Finding(**{k: (None if pd.isna(v) else v) for k, v in row.items()})
+                for row in frame.to_dict("records")]
+
+    # --- validated --------------------------------------------------------------------------
+
+    def save_validated(self, batch_id: str, validated: Validated) -> None:
+        ids = list(validated.statuses)
+        validation_findings = [f for f in validated.findings if f.stage == "validated"]
+        summaries = pd.DataFrame([vars(s) for s in validated.summaries])
+        if not summaries.empty:
+            summaries.insert(0, "batch_id", batch_id)
+        with self.transaction():
+            self._replace_rows("validated.covers", ids, validated.covers)
+            self._replace_rows("validated.activities", ids, validated.activities)
+            self._replace_rows("validated.outcomes", ids, validated.outcomes)
+            self._replace_rows("validated.prison_values", ids, validated.prison_values)
+            self._replace_rows("validated.findings", ids, _findings_frame(validation_findings))
+            self._insert("validated.suite_results", summaries)
+            self._set_status(pd.DataFrame({"submission_id": ids, "status": [validated.statuses[i] for i in ids]}))
+
+    # --- published --------------------------------------------------------------------------
+
+    def publish(self) -> dict[str, int]:
+        """Rebuild the published layer in one transaction; returns row counts per table."""
+        with self.transaction() as db:
+            self._load_reference()
+            db.execute(_sql("publish.sql"))
+            return {table: db.execute(f"SELECT count(*) FROM published.{table}").fetchone()[0]  # noqa: S608
+                    for table in PUBLISHED_TABLES}
+
+    def _load_reference(self) -> None:
+        members = [countries.country_info(iso3) for iso3 in countries.member_states()]
+        frame = pd.DataFrame([{"iso3": c.iso3, "name": c.name, "region": c.region, "subregion": c.subregion,
+                               "m49": c.m49} for c in members])
+        self.db.execute("DELETE FROM reference.countries")
+        self._insert("reference.countries", frame)
+        indicators = [{"code": code, "unit": spec["unit"], "derived": False, "numerator": None, "denominator": None}
+                      for code, spec in vocabulary.indicators().items()]
+        indicators += [{"code": code, "unit": spec["unit"], "derived": True, "numerator": spec["numerator"],
+                        "denominator": spec["denominator"]} for code, spec in vocabulary.derived_indicators().items()]
+        self.db.execute("CREATE OR REPLACE TABLE reference.indicators (code VARCHAR, unit VARCHAR, derived BOOLEAN, "
+                        "numerator VARCHAR, denominator VARCHAR)")
+        self._insert("reference.indicators", pd.DataFrame(indicators))
+        self.db.execute("CREATE OR REPLACE VIEW reference.derived_indicators AS "
+                        "SELECT * FROM reference.indicators WHERE derived")
+
+
+def _findings_frame(findings: list[Finding]) -> pd.DataFrame:
+    return pd.DataFrame([finding.as_record() for finding in findings], columns=FINDING_COLUMNS)
+
+
+def published_frames(connection: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    return {table: connection.execute(f"SELECT * FROM published.{table}").df()  # noqa: S608 (fixed names)
+            for table in PUBLISHED_TABLES}
+
+
+SYNTHETIC_MARK = "SYNTHETIC"
+
+
+def is_synthetic(connection: duckdb.DuckDBPyConnection) -> bool:
+    """A release built from any synthetic return is a demo release and must say so."""
+    row = connection.execute(
+        "SELECT count(*) FROM validated.covers c JOIN published.current_submissions USING (submission_id) "
+        "WHERE upper(c.institution) LIKE '%' || ? || '%'", [SYNTHETIC_MARK]).fetchone()
+    return bool(row and row[0])
