@@ -111,6 +111,13 @@ def _typed(table: Table, column: Column, value: Any) -> Any:
         if isinstance(value, bool | np.bool_):
             return bool(value)
         raise ReleaseDataError(f"{where}: expected a boolean, got {type(value).__name__} {value!r}")
+    if kind == "datetime":
+        if isinstance(value, np.datetime64):
+            value = pd.Timestamp(value)
+        if isinstance(value, dt.datetime):  # naive values are UTC throughout the warehouse
+            return value.replace(tzinfo=None, microsecond=0) if value.tzinfo is None else \
+                value.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+        raise ReleaseDataError(f"{where}: expected a datetime, got {type(value).__name__} {value!r}")
     if kind == "date":
         if isinstance(value, np.datetime64):
             value = pd.Timestamp(value)
@@ -138,6 +145,8 @@ def format_value(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         return format_number(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

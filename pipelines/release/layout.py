@@ -19,8 +19,8 @@ from typing import Literal
 
 LAYOUT_VERSION = "1"
 
-FieldType = Literal["string", "integer", "number", "boolean", "date"]
-FIELD_TYPES: tuple[str, ...] = ("string", "integer", "number", "boolean", "date")
+FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
+FIELD_TYPES: tuple[str, ...] = ("string", "integer", "number", "boolean", "date", "datetime")
 
 _FORM_JSON = Path(__file__).resolve().parent.parent / "reference" / "form.json"
 
@@ -297,7 +297,7 @@ COVERAGE = Table(
         Column("submission_id", "string", "Identifier of the received file.", required=True),
         Column("file_name", "string", "Name of the file as received."),
         Column("sha256", "string", "SHA-256 of the file's bytes.", pattern="[0-9a-f]{64}"),
-        Column("received_at", "date", "Date the file was received."),
+        Column("received_at", "datetime", "When the file was received: its modification time, UTC (YYYY-MM-DDThh:mm:ssZ)."),
         Column(
             "iso3",
             "string",

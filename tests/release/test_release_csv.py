@@ -128,12 +128,12 @@ def test_outcomes_bytes_neutralise_the_formula_and_keep_numbers():
     assert ',1162,CASES,IN_PROGRESS,1,"line one\nline two",KGZ-2021-1\n' in text
 
 
-def test_coverage_dates_from_timestamps_and_empty_iso3():
+def test_coverage_received_at_is_utc_datetime_and_empty_iso3():
     text = write_csv_bytes(layout.COVERAGE, frames.coverage()).decode("utf-8")
     lines = text.split("\n")
     assert lines[1].startswith("BAD-1,notes.docx,")
-    assert ",2022-03-03,,,REJECTED,,0,0,0,0,0,0,1,0" in lines[1]
-    assert lines[2].split(",")[3] == "2022-03-01"  # a timestamp with a time written as its date
+    assert ",2022-03-03T00:00:00Z,,,REJECTED,,0,0,0,0,0,0,1,0" in lines[1]
+    assert lines[2].split(",")[3] == "2022-03-01T10:15:00Z"  # naive timestamps are UTC in the warehouse
     assert lines[3].split(",")[1] == "'-KGZ_2021.xlsx"
 
 

@@ -1,0 +1,75 @@
+"""Releases cut by real runs: deterministic, idempotent, valid Frictionless, formula-safe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.forms.return_writer import write_return
+from tests.conftest import query, run_pipeline, sample_return
+
+pytestmark = pytest.mark.slow
+
+CSV_FILES = ("activities.csv", "prisons.csv", "assistance_outcomes.csv", "coverage.csv")
+
+
+def write_inputs(inputs: Path) -> None:
+    kaz = sample_return("KAZ")
+    kaz.activities[0].title = "-Training on bail"  # a spreadsheet would run this: must be neutralised
+    kaz.activities[1].title = "@SUM(A1:A3)"
+    write_return(kaz, inputs / "KAZ_2023.xlsx")
+    write_return(sample_return("KGZ", 2022), inputs / "KGZ_2022.xlsx")
+    (inputs / "notes.txt").write_text("not a return", encoding="utf-8")
+
+
+def snapshot(warehouse: Path) -> dict[str, object]:
+    latest = warehouse / "releases" / "latest"
+    return {
+        "releases": sorted(p.name for p in (warehouse / "releases").iterdir() if not p.name.startswith(".")),
+        "latest": latest.resolve().name,
+        "files": {p.name: p.read_bytes() for p in sorted(latest.iterdir())},
+        "submissions": query(warehouse, "SELECT submission_id, status FROM received.submissions ORDER BY 1"),
+        "cells": query(warehouse, "SELECT count(*) FROM parsed.cells"),
+        "findings": query(warehouse, "SELECT count(*) FROM validated.findings"),
+    }
+
+
+def test_a_second_run_changes_nothing_and_a_fresh_run_writes_the_same_bytes(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    write_inputs(inputs)
+    first = tmp_path / "first"
+    run_pipeline(inputs, first)
+    before = snapshot(first)
+    run_pipeline(inputs, first)
+    assert snapshot(first) == before
+    second = tmp_path / "second"
+    run_pipeline(inputs, second)
+    for name in CSV_FILES:
+        assert (second / "releases" / "latest" / name).read_bytes() == before["files"][name], name
+
+
+def test_the_release_passes_frictionless_and_neutralises_formulas(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    write_inputs(inputs)
+    warehouse = tmp_path / "warehouse"
+    run_pipeline(inputs, warehouse)
+    latest = warehouse / "releases" / "latest"
+    frictionless = Path(sys.executable).with_name("frictionless")
+    checked = subprocess.run([str(frictionless), "validate", "datapackage.json"], cwd=latest, capture_output=True,
+                             text=True, timeout=300)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    sums = subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=latest, capture_output=True, text=True)
+    assert sums.returncode == 0, sums.stdout + sums.stderr
+    activities = (latest / "activities.csv").read_text(encoding="utf-8")
+    assert ",'-Training on bail," in activities
+    assert ",'@SUM(A1:A3)," in activities
+    kept = query(warehouse, "SELECT title FROM validated.activities WHERE title LIKE '-Training%'")
+    assert kept == [("-Training on bail",)]  # the warehouse keeps the text as sent
+    coverage = (latest / "coverage.csv").read_text(encoding="utf-8").splitlines()
+    assert coverage[0].startswith("submission_id,file_name,sha256,received_at,iso3,reporting_year,status")
+    assert sum(",REJECTED," in line for line in coverage) == 1  # notes.txt
