@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipelines.findings import Action, Finding, Severity
@@ -76,6 +77,8 @@ class CellIndex:
 def _text(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
     if isinstance(value, pd.Timestamp | dt.datetime):
         return value.date().isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -95,9 +98,15 @@ def judge(failures: list[Failure], cells: pd.DataFrame) -> Judgement:
     index = CellIndex(cells)
     judgement = Judgement()
     severity = {"critical": Severity.ERROR, "warning": Severity.WARNING}
+    judgement.rejected = {f.index["submission_id"] for f in failures
+                          if f.action == Action.REJECT and severity[f.severity] is Severity.ERROR}
     for failure in failures:
         kind = _SHEET_KIND[failure.suite]
         submission = failure.index["submission_id"]
+        if submission in judgement.rejected and kind != "cover":
+            # A rejected return is told why it was rejected; rules about its rows would only be
+            # noise (an activity "outside the reporting year" of a year that was itself refused).
+            continue
         position = None if kind == "cover" else int(failure.index["year" if kind == "prisons" else "row_no"])
         action = Action(failure.action)
         if failure.rule == "error_cell":
@@ -119,8 +128,6 @@ def judge(failures: list[Failure], cells: pd.DataFrame) -> Judgement:
                     row_no=found[1] if found else None)
             if action is not Action.QUARANTINE_CELL:
                 break  # one finding per failing row: it names the first cell the rule concerns
-        if severity[failure.severity] is Severity.ERROR and action is Action.REJECT:
-            judgement.rejected.add(submission)
     return judgement
 
 
