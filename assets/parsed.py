@@ -13,7 +13,9 @@ def parsed_returns(context: AssetExecutionContext, normsdata: NormsdataPaths) ->
         context.log.info("parsed %d of %d returns", done, total)
 
     report = steps.parse_step(normsdata.paths(), progress=progress)
-    return MaterializeResult(metadata={
-        "returns_parsed": report.processed,
-        "submissions_by_status": MetadataValue.json(report.statuses),
-    })
+    return MaterializeResult(
+        metadata={
+            "returns_parsed": report.processed,
+            "submissions_by_status": MetadataValue.json(report.statuses),
+        }
+    )

@@ -10,8 +10,10 @@ def received_submissions(context: AssetExecutionContext, normsdata: NormsdataPat
     """Every file in the inputs folder, hashed, archived by sha256 and registered as a submission."""
     report = steps.receive_step(normsdata.paths())
     context.log.info("received %d new file(s)", report.processed)
-    return MaterializeResult(metadata={
-        "new_submissions": report.processed,
-        "submissions_by_status": MetadataValue.json(report.statuses),
-        "archive": MetadataValue.path(str(normsdata.paths().archive)),
-    })
+    return MaterializeResult(
+        metadata={
+            "new_submissions": report.processed,
+            "submissions_by_status": MetadataValue.json(report.statuses),
+            "archive": MetadataValue.path(str(normsdata.paths().archive)),
+        }
+    )

@@ -9,8 +9,10 @@ from pipelines import steps
 def release(normsdata: NormsdataPaths) -> MaterializeResult:
     """The open-data release: CSVs, datapackage.json, CHANGELOG.md and SHA256SUMS under releases/."""
     published = steps.release_step(normsdata.paths())
-    return MaterializeResult(metadata={
-        "release_id": published.release_id,
-        "new_release": published.created,
-        "path": MetadataValue.path(str(published.path)),
-    })
+    return MaterializeResult(
+        metadata={
+            "release_id": published.release_id,
+            "new_release": published.created,
+            "path": MetadataValue.path(str(published.path)),
+        }
+    )

@@ -10,7 +10,7 @@ from pipelines.settings import DEFAULT_INPUTS, DEFAULT_WAREHOUSE, Paths
 
 
 class NormsdataPaths(ConfigurableResource):
-    """`NORMSDATA_INPUTS` (received files, read recursively) and `NORMSDATA_WAREHOUSE` (everything written)."""
+    """`NORMSDATA_INPUTS` (files received, read recursively); `NORMSDATA_WAREHOUSE` (all output)."""
 
     inputs_dir: str = DEFAULT_INPUTS
     warehouse_dir: str = DEFAULT_WAREHOUSE

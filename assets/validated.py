@@ -22,17 +22,21 @@ from pipelines.validated.suites import SuiteSummary
     group_name=names.GROUP_VALIDATED,
     pool="duckdb_writer",
     check_specs=[
-        AssetCheckSpec(check, asset=names.VALIDATED, description=f"Great Expectations suite expectations/{suite}.json")
+        AssetCheckSpec(
+            check, asset=names.VALIDATED, description=f"Great Expectations suite expectations/{suite}.json"
+        )
         for suite, check in names.SUITE_CHECKS.items()
     ],
 )
 def validated_returns(context: AssetExecutionContext, normsdata: NormsdataPaths):
     """Parsed returns checked against the form's rules: rows quarantined, returns accepted or rejected."""
     report = steps.validate_step(normsdata.paths())
-    yield MaterializeResult(metadata={
-        "returns_validated": report.processed,
-        "submissions_by_status": MetadataValue.json(report.statuses),
-    })
+    yield MaterializeResult(
+        metadata={
+            "returns_validated": report.processed,
+            "submissions_by_status": MetadataValue.json(report.statuses),
+        }
+    )
     by_suite: dict[str, list[SuiteSummary]] = defaultdict(list)
     for summary in report.summaries:
         by_suite[summary.suite].append(summary)

@@ -52,9 +52,11 @@ def parse_step(paths: Paths, limits: Limits = DEFAULT_LIMITS, progress: Progress
     with store.writer(paths.database) as warehouse:
         pending = warehouse.pending("RECEIVED")
         for start in range(0, len(pending), PARSE_CHUNK):
-            chunk = pending[start:start + PARSE_CHUNK]
-            results = [parse_return(archive_path(paths.archive, sha256), submission_id, file_name, limits)
-                       for submission_id, sha256, file_name in chunk]
+            chunk = pending[start : start + PARSE_CHUNK]
+            results = [
+                parse_return(archive_path(paths.archive, sha256), submission_id, file_name, limits)
+                for submission_id, sha256, file_name in chunk
+            ]
             warehouse.save_parsed(results)
             if progress:
                 progress(start + len(chunk), len(pending))
@@ -67,7 +69,7 @@ def validate_step(paths: Paths, today: dt.date | None = None) -> StepReport:
     with store.writer(paths.database) as warehouse:
         pending = [row[0] for row in warehouse.pending("PARSED")]
         for start in range(0, len(pending), VALIDATE_CHUNK):
-            ids = pending[start:start + VALIDATE_CHUNK]
+            ids = pending[start : start + VALIDATE_CHUNK]
             validated = validate_batch(warehouse.cells_of(ids), ids, warehouse.parse_findings_of(ids), today)
             warehouse.save_validated(uuid.uuid4().hex[:12], validated)
             report.summaries.extend(validated.summaries)

@@ -31,36 +31,60 @@ class ParsedReturn:
         return next((c.value for c in self.cells if c.sheet_kind == "cover" and c.field == field_name), None)
 
 
-def parse_return(path: Path, submission_id: str, file_name: str, limits: Limits = DEFAULT_LIMITS) -> ParsedReturn:
+def parse_return(
+    path: Path, submission_id: str, file_name: str, limits: Limits = DEFAULT_LIMITS
+) -> ParsedReturn:
     """Never raises for a bad file: every outcome is a ParsedReturn with a status and findings."""
     result = ParsedReturn(submission_id, PARSED)
 
-    def note(severity: Severity, action: Action, rule: str, message: str, sheet: str | None = None,
-             ref: str | None = None) -> None:
-        result.findings.append(Finding(submission_id, "parsed", severity, action, rule, message, sheet,
-                                       _row_of(ref), ref))
+    def note(
+        severity: Severity,
+        action: Action,
+        rule: str,
+        message: str,
+        sheet: str | None = None,
+        ref: str | None = None,
+    ) -> None:
+        result.findings.append(
+            Finding(submission_id, "parsed", severity, action, rule, message, sheet, _row_of(ref), ref)
+        )
 
     try:
         workbook = open_workbook(path, file_name, limits)
         sheets, unknown = _classify(workbook)
         result.sheets = sheets
         for name in unknown:
-            note(Severity.WARNING, Action.REPORT, "unknown_sheet",
-                 f"Sheet '{name}' is not part of the form; it was kept aside and not read.", name)
+            note(
+                Severity.WARNING,
+                Action.REPORT,
+                "unknown_sheet",
+                f"Sheet '{name}' is not part of the form; it was kept aside and not read.",
+                name,
+            )
         if "cover" not in sheets:
-            raise NotAReturn("no_cover", "The workbook has no Cover sheet, so it cannot be attributed to a member "
-                             "state and year. Please use the return form.")
+            raise NotAReturn(
+                "no_cover",
+                "The workbook has no Cover sheet, so it cannot be attributed to a member "
+                "state and year. Please use the return form.",
+            )
         cover = read_cover(sheets["cover"], workbook.grid(sheets["cover"]))
         _collect(result, cover, sheets["cover"], note)
-        result.language = result.cover_value("language") if result.cover_value("language") in \
-            vocabulary.languages() else cover.language
+        result.language = (
+            result.cover_value("language")
+            if result.cover_value("language") in vocabulary.languages()
+            else cover.language
+        )
         year_text = result.cover_value("reporting_year")
         reporting_year = int(year_text) if year_text and year_text.isdigit() else None
         for kind in ("activities", "prisons", "outcomes"):
             if kind not in sheets:
-                note(Severity.WARNING, Action.REPORT, "missing_sheet",
-                     f"The return has no {vocabulary.sheet_names(kind)['EN']} sheet: a partial return. "
-                     "What it has is accepted.")
+                note(
+                    Severity.WARNING,
+                    Action.REPORT,
+                    "missing_sheet",
+                    f"The return has no {vocabulary.sheet_names(kind)['EN']} sheet: a partial return. "
+                    "What it has is accepted.",
+                )
                 continue
             grid = workbook.grid(sheets[kind])
             if kind == "prisons":
@@ -76,8 +100,12 @@ def parse_return(path: Path, submission_id: str, file_name: str, limits: Limits 
     except Exception as exc:  # a reader bug must not stop the run: the file is rejected and reported
         result.status = REJECTED
         result.cells = []
-        note(Severity.ERROR, Action.REJECT, "unreadable",
-             f"The workbook could not be read ({type(exc).__name__}: {exc}).")
+        note(
+            Severity.ERROR,
+            Action.REJECT,
+            "unreadable",
+            f"The workbook could not be read ({type(exc).__name__}: {exc}).",
+        )
     return result
 
 
@@ -115,8 +143,13 @@ def _check_file_name(result: ParsedReturn, file_name: str, note) -> None:
         return
     named_iso3, named_year = match.group(1).upper(), match.group(2)
     if (named_iso3, named_year) != (iso3, year):
-        note(Severity.WARNING, Action.REPORT, "file_name_mismatch",
-             f"The file name says {named_iso3} {named_year} but the Cover says {iso3} {year}; the Cover is used.")
+        note(
+            Severity.WARNING,
+            Action.REPORT,
+            "file_name_mismatch",
+            f"The file name says {named_iso3} {named_year} but the Cover says {iso3} {year}; "
+            "the Cover is used.",
+        )
 
 
 def _row_of(ref: str | None) -> int | None:

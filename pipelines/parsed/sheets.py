@@ -94,8 +94,9 @@ def guess_kind(grid: list[list[object]]) -> str | None:
     """The kind of a sheet whose name is not the form's, from its content (a renamed sheet)."""
     if _find_prisons_header(grid) is not None:
         return "prisons"
-    cover_labels = {_headers("cover").get(match_key(clean_text(row[0])))
-                    for row in grid[:COVER_SEARCH_ROWS] if row}
+    cover_labels = {
+        _headers("cover").get(match_key(clean_text(row[0]))) for row in grid[:COVER_SEARCH_ROWS] if row
+    }
     if len(cover_labels - {None}) >= 3:
         return "cover"
     scores = {kind: _find_header_row(grid, kind)[1] for kind in vocabulary.TABLE_KINDS}
@@ -107,11 +108,30 @@ def guess_kind(grid: list[list[object]]) -> str | None:
 
 
 _LANGUAGE_NAMES = {
-    "en": "EN", "english": "EN", "anglais": "EN", "inglés": "EN", "ingles": "EN", "английский": "EN",
-    "fr": "FR", "french": "FR", "français": "FR", "francais": "FR", "francés": "FR", "frances": "FR",
+    "en": "EN",
+    "english": "EN",
+    "anglais": "EN",
+    "inglés": "EN",
+    "ingles": "EN",
+    "английский": "EN",
+    "fr": "FR",
+    "french": "FR",
+    "français": "FR",
+    "francais": "FR",
+    "francés": "FR",
+    "frances": "FR",
     "французский": "FR",
-    "es": "ES", "spanish": "ES", "espagnol": "ES", "español": "ES", "espanol": "ES", "испанский": "ES",
-    "ru": "RU", "russian": "RU", "russe": "RU", "ruso": "RU", "русский": "RU",
+    "es": "ES",
+    "spanish": "ES",
+    "espagnol": "ES",
+    "español": "ES",
+    "espanol": "ES",
+    "испанский": "ES",
+    "ru": "RU",
+    "russian": "RU",
+    "russe": "RU",
+    "ruso": "RU",
+    "русский": "RU",
 }
 
 
@@ -144,15 +164,31 @@ def read_cover(sheet_name: str, grid: list[list[object]]) -> SheetRead:
         field_name, language = match
         languages[language] += 1
         if field_name in seen:
-            read.notes.append(("duplicate_label", f"The Cover label '{label}' appears twice; the first is used.",
-                               cell_ref(row_index, 0)))
+            read.notes.append(
+                (
+                    "duplicate_label",
+                    f"The Cover label '{label}' appears twice; the first is used.",
+                    cell_ref(row_index, 0),
+                )
+            )
             continue
         seen.add(field_name)
         value = row[1] if len(row) > 1 else ""
         if _is_blank(value):
             continue
-        read.cells.append(_cell("cover", sheet_name, row_index, 1, label, field_name, None, value,
-                                _cover_value(field_name, value) if not isinstance(value, ExcelError) else None))
+        read.cells.append(
+            _cell(
+                "cover",
+                sheet_name,
+                row_index,
+                1,
+                label,
+                field_name,
+                None,
+                value,
+                _cover_value(field_name, value) if not isinstance(value, ExcelError) else None,
+            )
+        )
     read.language = languages.most_common(1)[0][0] if languages else None
     return read
 
@@ -194,13 +230,21 @@ def _list_text(text: str) -> str:
     return ";".join(part.strip() for part in text.split(";") if part.strip())
 
 
-def read_table(kind: str, sheet_name: str, grid: list[list[object]], fallback_language: str | None) -> SheetRead:
+def read_table(
+    kind: str, sheet_name: str, grid: list[list[object]], fallback_language: str | None
+) -> SheetRead:
     """A header row in the first 10 rows, then one item per row until the first fully empty row."""
     read = SheetRead()
     header_index, score = _find_header_row(grid, kind)
     if header_index is None or score < 2:
-        read.notes.append(("no_header_row", f"No header row of the {kind} table was found in the first "
-                           f"{HEADER_SEARCH_ROWS} rows of sheet '{sheet_name}'; the sheet was not read.", None))
+        read.notes.append(
+            (
+                "no_header_row",
+                f"No header row of the {kind} table was found in the first "
+                f"{HEADER_SEARCH_ROWS} rows of sheet '{sheet_name}'; the sheet was not read.",
+                None,
+            )
+        )
         return read
     columns: dict[int, str | None] = {}
     languages: Counter[str] = Counter()
@@ -212,18 +256,27 @@ def read_table(kind: str, sheet_name: str, grid: list[list[object]], fallback_la
         match = _headers(kind).get(match_key(text))
         if match is None or match[0] in columns.values():
             columns[col] = None
-            read.notes.append(("unknown_column", f"Column '{text}' is not part of the form; its values are "
-                               "kept aside and not published.", cell_ref(header_index, col)))
+            read.notes.append(
+                (
+                    "unknown_column",
+                    f"Column '{text}' is not part of the form; its values are kept aside and not published.",
+                    cell_ref(header_index, col),
+                )
+            )
             continue
         columns[col] = match[0]
         languages[match[1]] += 1
         # The header cell itself, so a finding about an empty cell can still name its column.
-        read.cells.append(_cell(f"{kind}_header", sheet_name, header_index, col, text, match[0], None, header, text))
+        read.cells.append(
+            _cell(f"{kind}_header", sheet_name, header_index, col, text, match[0], None, header, text)
+        )
     read.language = languages.most_common(1)[0][0] if languages else fallback_language
     language = read.language or "EN"
     specs = vocabulary.fields(kind)
     for missing in sorted(set(specs) - set(columns.values()) - {"activity_id"}):
-        read.notes.append(("missing_column", f"The {kind} table has no '{specs[missing]['EN']}' column.", None))
+        read.notes.append(
+            ("missing_column", f"The {kind} table has no '{specs[missing]['EN']}' column.", None)
+        )
     id_col = next((col for col, name in columns.items() if name == "activity_id"), None)
     for row_index in range(header_index + 1, len(grid)):
         row = grid[row_index]
@@ -236,12 +289,16 @@ def read_table(kind: str, sheet_name: str, grid: list[list[object]], fallback_la
                 continue
             header = clean_text(headers[col])
             if field_name is None:
-                row_cells.append(_cell(kind, sheet_name, row_index, col, header, None, None, value, clean_text(value)))
+                row_cells.append(
+                    _cell(kind, sheet_name, row_index, col, header, None, None, value, clean_text(value))
+                )
                 continue
             normalised = _table_value(specs[field_name], value, language)
             if field_name == "partners":
                 normalised = _list_text(normalised)
-            row_cells.append(_cell(kind, sheet_name, row_index, col, header, field_name, None, value, normalised))
+            row_cells.append(
+                _cell(kind, sheet_name, row_index, col, header, field_name, None, value, normalised)
+            )
         if kind == "activities" and not any(c.field == "activity_id" for c in row_cells):
             row_cells.append(_derived_activity_id(sheet_name, row_index, id_col, row_cells))
         read.cells.extend(row_cells)
@@ -252,11 +309,25 @@ def _derived_activity_id(sheet_name: str, row_index: int, id_col: int | None, ro
     """A blank Activity ID becomes `AUTO-` + a hash of what identifies the activity, so it stays the
     same when rows are reordered or the return is resubmitted."""
     identity = {c.field: c.value or "" for c in row_cells if c.field}
-    key = "|".join(identity.get(name, "") for name in ("thematic_area", "activity_type", "title", "start_date"))
+    key = "|".join(
+        identity.get(name, "") for name in ("thematic_area", "activity_type", "title", "start_date")
+    )
     derived = "AUTO-" + hashlib.sha256(key.encode()).hexdigest()[:8].upper()
     ref = cell_ref(row_index, id_col) if id_col is not None else None
-    return Cell("activities", sheet_name, row_index + 1, (id_col or 0) + 1, ref, None, "activity_id", None,
-                "", derived, None, False)
+    return Cell(
+        "activities",
+        sheet_name,
+        row_index + 1,
+        (id_col or 0) + 1,
+        ref,
+        None,
+        "activity_id",
+        None,
+        "",
+        derived,
+        None,
+        False,
+    )
 
 
 # --- Prisons ---------------------------------------------------------------------------------
@@ -291,8 +362,14 @@ def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int 
     read = SheetRead()
     found = _find_prisons_header(grid)
     if found is None:
-        read.notes.append(("no_header_row", f"No 'Indicator' header was found in the first {HEADER_SEARCH_ROWS} "
-                           f"rows of sheet '{sheet_name}'; the sheet was not read.", None))
+        read.notes.append(
+            (
+                "no_header_row",
+                f"No 'Indicator' header was found in the first {HEADER_SEARCH_ROWS} "
+                f"rows of sheet '{sheet_name}'; the sheet was not read.",
+                None,
+            )
+        )
         return read
     header_index, first_col, read.language = found
     prisons = vocabulary.prisons_vocabulary()
@@ -308,13 +385,27 @@ def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int 
             continue
         year = parse_year(value)
         if year is None:
-            read.notes.append(("unknown_column", f"Column '{clean_text(value)}' of the Prisons sheet is neither "
-                               "a year nor Notes; kept aside.", cell_ref(header_index, col)))
+            read.notes.append(
+                (
+                    "unknown_column",
+                    f"Column '{clean_text(value)}' of the Prisons sheet is neither "
+                    "a year nor Notes; kept aside.",
+                    cell_ref(header_index, col),
+                )
+            )
             continue
-        if reporting_year is not None and not reporting_year - prisons["years_before_reporting_year"] <= year <= reporting_year:
-            read.notes.append(("year_out_of_range", f"Year column {year} is outside the reporting year and the "
-                               f"{prisons['years_before_reporting_year']} years before it; kept aside.",
-                               cell_ref(header_index, col)))
+        if (
+            reporting_year is not None
+            and not reporting_year - prisons["years_before_reporting_year"] <= year <= reporting_year
+        ):
+            read.notes.append(
+                (
+                    "year_out_of_range",
+                    f"Year column {year} is outside the reporting year and the "
+                    f"{prisons['years_before_reporting_year']} years before it; kept aside.",
+                    cell_ref(header_index, col),
+                )
+            )
             continue
         year_columns[col] = year
     for row_index in range(header_index + 1, len(grid)):
@@ -324,8 +415,13 @@ def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int 
         label = clean_text(row[first_col]) if first_col < len(row) else ""
         code = _indicator_code(label)
         if code is None:
-            read.notes.append(("unknown_indicator", f"Row '{label}' is not an indicator of the form; kept aside.",
-                               cell_ref(row_index, first_col)))
+            read.notes.append(
+                (
+                    "unknown_indicator",
+                    f"Row '{label}' is not an indicator of the form; kept aside.",
+                    cell_ref(row_index, first_col),
+                )
+            )
             continue
         for col, year in year_columns.items():
             value = row[col] if col < len(row) else ""
@@ -333,17 +429,63 @@ def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int 
                 continue
             number, status = parse_prison_cell(value, prisons["marks"], prisons["qualifiers"])
             shown = number if status else clean_text(value)
-            read.cells.append(Cell("prisons", sheet_name, row_index + 1, col + 1, cell_ref(row_index, col), label,
-                                   code, year, clean_text(value), shown, status, isinstance(value, ExcelError)))
+            read.cells.append(
+                Cell(
+                    "prisons",
+                    sheet_name,
+                    row_index + 1,
+                    col + 1,
+                    cell_ref(row_index, col),
+                    label,
+                    code,
+                    year,
+                    clean_text(value),
+                    shown,
+                    status,
+                    isinstance(value, ExcelError),
+                )
+            )
         if notes_col is not None and notes_col < len(row) and not _is_blank(row[notes_col]):
-            read.cells.append(_cell("prisons", sheet_name, row_index, notes_col, label, f"{code}:notes", None,
-                                    row[notes_col], clean_text(row[notes_col])))
+            read.cells.append(
+                _cell(
+                    "prisons",
+                    sheet_name,
+                    row_index,
+                    notes_col,
+                    label,
+                    f"{code}:notes",
+                    None,
+                    row[notes_col],
+                    clean_text(row[notes_col]),
+                )
+            )
     return read
 
 
-def _cell(kind: str, sheet_name: str, row_index: int, col: int, header: str | None, field_name: str | None,
-          year: int | None, value: object, normalised: str | None) -> Cell:
+def _cell(
+    kind: str,
+    sheet_name: str,
+    row_index: int,
+    col: int,
+    header: str | None,
+    field_name: str | None,
+    year: int | None,
+    value: object,
+    normalised: str | None,
+) -> Cell:
     raw = clean_text(value)
     is_error = isinstance(value, ExcelError)
-    return Cell(kind, sheet_name, row_index + 1, col + 1, cell_ref(row_index, col), header, field_name, year,
-                raw, raw if is_error else normalised, None, is_error)
+    return Cell(
+        kind,
+        sheet_name,
+        row_index + 1,
+        col + 1,
+        cell_ref(row_index, col),
+        header,
+        field_name,
+        year,
+        raw,
+        raw if is_error else normalised,
+        None,
+        is_error,
+    )

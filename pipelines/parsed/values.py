@@ -158,7 +158,9 @@ def parse_year(value: object) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def parse_prison_cell(value: object, marks: dict[str, str], qualifiers: dict[str, str]) -> tuple[str | None, str | None]:
+def parse_prison_cell(
+    value: object, marks: dict[str, str], qualifiers: dict[str, str]
+) -> tuple[str | None, str | None]:
     """(canonical number or None, observation status) of a Prisons cell; (None, None) when unreadable.
 
     `marks` maps `..`, `n.a.`... to M/Z and `qualifiers` maps `(e)`/`(p)` to E/P (form.json).

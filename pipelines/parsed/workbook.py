@@ -147,14 +147,22 @@ def open_workbook(path: Path, file_name: str, limits: Limits = DEFAULT_LIMITS) -
 def _check_members(archive: zipfile.ZipFile, limits: Limits) -> None:
     members = archive.infolist()
     if len(members) > limits.max_members:
-        raise NotAReturn("too_many_parts", f"The workbook has {len(members):,} parts; the limit is {limits.max_members:,}.")
+        raise NotAReturn(
+            "too_many_parts", f"The workbook has {len(members):,} parts; the limit is {limits.max_members:,}."
+        )
     total = 0
     for member in members:
         name = member.filename
         if name.startswith("/") or ".." in name.split("/") or "\\" in name:
-            raise NotAReturn("unsafe_member_path", f"The workbook contains a part with an unsafe path: {name!r}.")
+            raise NotAReturn(
+                "unsafe_member_path", f"The workbook contains a part with an unsafe path: {name!r}."
+            )
         total += member.file_size
-        if member.compress_size and member.file_size / member.compress_size > limits.max_compression_ratio and member.file_size > 1_000_000:
+        if (
+            member.compress_size
+            and member.file_size / member.compress_size > limits.max_compression_ratio
+            and member.file_size > 1_000_000
+        ):
             raise NotAReturn(
                 "compression_ratio",
                 f"Part {name!r} inflates {member.file_size // max(member.compress_size, 1):,}-fold; "
@@ -170,11 +178,14 @@ def _check_members(archive: zipfile.ZipFile, limits: Limits) -> None:
     if total > limits.max_uncompressed_bytes:
         raise NotAReturn(
             "uncompressed_size",
-            f"The workbook inflates to {total:,} bytes; the limit is {limits.max_uncompressed_bytes:,} bytes.",
+            f"The workbook inflates to {total:,} bytes; "
+            f"the limit is {limits.max_uncompressed_bytes:,} bytes.",
         )
     names = {member.filename for member in members}
     if "xl/workbook.xml" not in names:
-        raise NotAReturn("not_a_workbook", "The file is a zip archive but not an Excel workbook (no xl/workbook.xml).")
+        raise NotAReturn(
+            "not_a_workbook", "The file is a zip archive but not an Excel workbook (no xl/workbook.xml)."
+        )
 
 
 def _read_xml(archive: zipfile.ZipFile, part: str):
@@ -196,7 +207,9 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     parts = {}
     for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
         target = targets.get(sheet.get(f"{_REL_NS}id"), "")
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        part = (
+            target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        )
         parts[sheet.get("name")] = part
     return parts
 

@@ -34,7 +34,7 @@ def ignored_sheet_names() -> dict[str, dict[str, str]]:
 
 
 def fields(kind: str) -> dict[str, dict]:
-    """Field name -> {language: header/label, optional type/codelist/multiple} for cover, activities, outcomes."""
+    """Field -> {language: label or header, optional type/codelist/multiple} (cover, activities, outcomes)."""
     return form()[kind]
 
 

@@ -115,8 +115,11 @@ def _typed(table: Table, column: Column, value: Any) -> Any:
         if isinstance(value, np.datetime64):
             value = pd.Timestamp(value)
         if isinstance(value, dt.datetime):  # naive values are UTC throughout the warehouse
-            return value.replace(tzinfo=None, microsecond=0) if value.tzinfo is None else \
-                value.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+            return (
+                value.replace(tzinfo=None, microsecond=0)
+                if value.tzinfo is None
+                else value.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+            )
         raise ReleaseDataError(f"{where}: expected a datetime, got {type(value).__name__} {value!r}")
     if kind == "date":
         if isinstance(value, np.datetime64):

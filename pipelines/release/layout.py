@@ -297,7 +297,11 @@ COVERAGE = Table(
         Column("submission_id", "string", "Identifier of the received file.", required=True),
         Column("file_name", "string", "Name of the file as received."),
         Column("sha256", "string", "SHA-256 of the file's bytes.", pattern="[0-9a-f]{64}"),
-        Column("received_at", "datetime", "When the file was received: its modification time, UTC (YYYY-MM-DDThh:mm:ssZ)."),
+        Column(
+            "received_at",
+            "datetime",
+            "When the file was received: its modification time, UTC (YYYY-MM-DDThh:mm:ssZ).",
+        ),
         Column(
             "iso3",
             "string",

@@ -45,7 +45,9 @@ def _date(series: pd.Series) -> pd.Series:
 
 def cover_frame(cells: pd.DataFrame, submission_ids: list[str], today: dt.date) -> pd.DataFrame:
     fields = list(vocabulary.fields("cover"))
-    wide = _wide(cells, "cover", ["submission_id"], fields).reindex(pd.Index(submission_ids, name="submission_id"))
+    wide = _wide(cells, "cover", ["submission_id"], fields).reindex(
+        pd.Index(submission_ids, name="submission_id")
+    )
     wide["reporting_year__n"] = _number(wide["reporting_year"])
     wide["submission_date__d"] = _date(wide["submission_date"])
     years = wide["reporting_year__n"].where(wide["reporting_year__n"].between(1000, 9999))
@@ -58,10 +60,12 @@ def cover_frame(cells: pd.DataFrame, submission_ids: list[str], today: dt.date) 
 def _year_bounds(covers: pd.DataFrame) -> pd.DataFrame:
     years = covers.set_index("submission_id")["reporting_year__n"]
     years = years.where(years.between(1000, 9999)).astype("Int64").astype(str)
-    return pd.DataFrame({
-        "year_start__d": pd.to_datetime(years + "-01-01", errors="coerce"),
-        "year_end__d": pd.to_datetime(years + "-12-31", errors="coerce"),
-    })
+    return pd.DataFrame(
+        {
+            "year_start__d": pd.to_datetime(years + "-01-01", errors="coerce"),
+            "year_end__d": pd.to_datetime(years + "-12-31", errors="coerce"),
+        }
+    )
 
 
 def activities_frame(cells: pd.DataFrame, covers: pd.DataFrame) -> pd.DataFrame:
@@ -86,7 +90,7 @@ def outcomes_frame(cells: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=[*ROW_INDEX, *fields, "outcome_no"])
     wide["error_cells"] = _error_cells(cells, "outcomes", ROW_INDEX).reindex(wide.index)
     wide = wide.reset_index()
-    # The row's position among all the return's outcome rows, quarantined ones included (the spec's outcome_no).
+    # outcome_no: the row's position among all the return's outcome rows, quarantined ones included.
     wide["outcome_no"] = wide.groupby("submission_id")["row_no"].rank(method="first").astype(int)
     wide["value__n"] = _number(wide["value"])
     wide["unit_missing_for_value"] = wide["value"].where(wide["value"].notna() & wide["unit"].isna())

@@ -29,7 +29,9 @@ class Judgement:
     # (submission_id, kind, row_no) -> reasons
     quarantined_rows: dict[tuple[str, str, int], list[str]] = field(default_factory=lambda: defaultdict(list))
     # (submission_id, indicator, year) -> reasons
-    quarantined_cells: dict[tuple[str, str, int], list[str]] = field(default_factory=lambda: defaultdict(list))
+    quarantined_cells: dict[tuple[str, str, int], list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
 
 class CellIndex:
@@ -41,21 +43,41 @@ class CellIndex:
         self._sheet: dict[tuple[str, str], str] = {}
         self._column: dict[tuple[str, str, str], str] = {}  # where a field's column is, from any of its cells
         for submission, kind, sheet, row_no, ref, field_name, year, raw, is_error in zip(
-            keyed["submission_id"], keyed["sheet_kind"], keyed["sheet_name"], keyed["row_no"], keyed["cell_ref"],
-            keyed["field"], keyed["year"], keyed["raw"], keyed["is_error"], strict=True,
+            keyed["submission_id"],
+            keyed["sheet_kind"],
+            keyed["sheet_name"],
+            keyed["row_no"],
+            keyed["cell_ref"],
+            keyed["field"],
+            keyed["year"],
+            keyed["raw"],
+            keyed["is_error"],
+            strict=True,
         ):
-            position = int(year) if kind == "prisons" and pd.notna(year) else (None if kind == "cover" else int(row_no))
-            self._by_row.setdefault((submission, kind, position, field_name),
-                                    (sheet, int(row_no), ref, raw, bool(is_error)))
+            position = (
+                int(year)
+                if kind == "prisons" and pd.notna(year)
+                else (None if kind == "cover" else int(row_no))
+            )
+            self._by_row.setdefault(
+                (submission, kind, position, field_name), (sheet, int(row_no), ref, raw, bool(is_error))
+            )
             self._sheet.setdefault((submission, kind), sheet)
             self._column.setdefault((submission, kind.removesuffix("_header"), field_name), ref)
         errors = cells[cells["is_error"]]
         self._errors: dict[tuple, list[tuple]] = defaultdict(list)
         for submission, kind, row_no, ref, field_name, raw in zip(
-            errors["submission_id"], errors["sheet_kind"], errors["row_no"], errors["cell_ref"], errors["field"],
-            errors["raw"], strict=True,
+            errors["submission_id"],
+            errors["sheet_kind"],
+            errors["row_no"],
+            errors["cell_ref"],
+            errors["field"],
+            errors["raw"],
+            strict=True,
         ):
-            self._errors[(submission, kind, None if kind == "cover" else int(row_no))].append((ref, field_name, raw))
+            self._errors[(submission, kind, None if kind == "cover" else int(row_no))].append(
+                (ref, field_name, raw)
+            )
 
     def find(self, submission: str, kind: str, position: int | None, field_name: str) -> tuple | None:
         return self._by_row.get((submission, kind, position, field_name))
@@ -88,7 +110,7 @@ def _text(value: Any) -> str:
 
 def _message(failure: Failure) -> str:
     value = failure.value
-    a, b = (value if isinstance(value, tuple | list) and len(value) == 2 else (value, None))
+    a, b = value if isinstance(value, tuple | list) and len(value) == 2 else (value, None)
     if isinstance(value, dict):
         value = value.get(failure.cells[0]) if failure.cells else next(iter(value.values()), None)
     return failure.message.format(value=_text(value), a=_text(a), b=_text(b))
@@ -98,8 +120,11 @@ def judge(failures: list[Failure], cells: pd.DataFrame) -> Judgement:
     index = CellIndex(cells)
     judgement = Judgement()
     severity = {"critical": Severity.ERROR, "warning": Severity.WARNING}
-    judgement.rejected = {f.index["submission_id"] for f in failures
-                          if f.action == Action.REJECT and severity[f.severity] is Severity.ERROR}
+    judgement.rejected = {
+        f.index["submission_id"]
+        for f in failures
+        if f.action == Action.REJECT and severity[f.severity] is Severity.ERROR
+    }
     for failure in failures:
         kind = _SHEET_KIND[failure.suite]
         submission = failure.index["submission_id"]
@@ -111,8 +136,19 @@ def judge(failures: list[Failure], cells: pd.DataFrame) -> Judgement:
         action = Action(failure.action)
         if failure.rule == "error_cell":
             for ref, field_name, raw in index.errors(submission, kind, position):
-                _record(judgement, index, failure, submission, kind, position, field_name, action,
-                        failure.message.format(value=raw, a="", b=""), ref=ref, raw=raw)
+                _record(
+                    judgement,
+                    index,
+                    failure,
+                    submission,
+                    kind,
+                    position,
+                    field_name,
+                    action,
+                    failure.message.format(value=raw, a="", b=""),
+                    ref=ref,
+                    raw=raw,
+                )
             continue
         message = _message(failure)
         for field_name in failure.cells or ("",):
@@ -122,26 +158,58 @@ def judge(failures: list[Failure], cells: pd.DataFrame) -> Judgement:
                 if kind != "prisons":
                     continue  # reported once, by the sheet's error_cell rule
                 cell_message = ERROR_CELL_MESSAGE.format(value=found[3])
-            _record(judgement, index, failure, submission, kind, position, field_name, action, cell_message,
-                    ref=found[2] if found else index.empty_cell(submission, kind, position, field_name),
-                    raw=found[3] if found else None,
-                    row_no=found[1] if found else None)
+            _record(
+                judgement,
+                index,
+                failure,
+                submission,
+                kind,
+                position,
+                field_name,
+                action,
+                cell_message,
+                ref=found[2] if found else index.empty_cell(submission, kind, position, field_name),
+                raw=found[3] if found else None,
+                row_no=found[1] if found else None,
+            )
             if action is not Action.QUARANTINE_CELL:
                 break  # one finding per failing row: it names the first cell the rule concerns
     return judgement
 
 
-def _record(judgement: Judgement, index: CellIndex, failure: Failure, submission: str, kind: str,
-            position: int | None, field_name: str | None, action: Action, message: str, *, ref: str | None,
-            raw: str | None, row_no: int | None = None) -> None:
+def _record(
+    judgement: Judgement,
+    index: CellIndex,
+    failure: Failure,
+    submission: str,
+    kind: str,
+    position: int | None,
+    field_name: str | None,
+    action: Action,
+    message: str,
+    *,
+    ref: str | None,
+    raw: str | None,
+    row_no: int | None = None,
+) -> None:
     severity = Severity.ERROR if failure.severity == "critical" else Severity.WARNING
     if row_no is None and kind in ("activities", "outcomes"):
         row_no = position
-    judgement.findings.append(Finding(
-        submission_id=submission, stage="validated", severity=severity, action=action, rule=failure.rule,
-        message=message, sheet=index.sheet(submission, kind), row_no=row_no, cell_ref=ref,
-        field=field_name or None, value_found=raw,
-    ))
+    judgement.findings.append(
+        Finding(
+            submission_id=submission,
+            stage="validated",
+            severity=severity,
+            action=action,
+            rule=failure.rule,
+            message=message,
+            sheet=index.sheet(submission, kind),
+            row_no=row_no,
+            cell_ref=ref,
+            field=field_name or None,
+            value_found=raw,
+        )
+    )
     if action is Action.QUARANTINE_ROW:
         reasons = judgement.quarantined_rows[(submission, kind, position)]
         if failure.rule not in reasons:

@@ -87,8 +87,9 @@ def _suite(name: str):
     return ExpectationSuite(**suite_definition(name))
 
 
-def validate(name: str, frame: pd.DataFrame, index_columns: list[str], params: dict[str, Any]
-             ) -> tuple[list[Failure], list[SuiteSummary]]:
+def validate(
+    name: str, frame: pd.DataFrame, index_columns: list[str], params: dict[str, Any]
+) -> tuple[list[Failure], list[SuiteSummary]]:
     """Validate all rows of one sheet kind, of many submissions, in one GE call."""
     if frame.empty:
         return [], []
@@ -105,17 +106,38 @@ def validate(name: str, frame: pd.DataFrame, index_columns: list[str], params: d
         kwargs = config.kwargs
         column = kwargs.get("column") or kwargs.get("column_A") or ",".join(kwargs.get("column_list", []))
         details = outcome.result or {}
-        summaries.append(SuiteSummary(name, meta.get("rule", config.type), column, str(config.severity.value),
-                                      bool(outcome.success), int(details.get("unexpected_count") or 0),
-                                      int(details.get("element_count") or len(frame))))
+        summaries.append(
+            SuiteSummary(
+                name,
+                meta.get("rule", config.type),
+                column,
+                str(config.severity.value),
+                bool(outcome.success),
+                int(details.get("unexpected_count") or 0),
+                int(details.get("element_count") or len(frame)),
+            )
+        )
         if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-            raise RuntimeError(f"expectation {config.type} on {column} failed to run: "
-                               f"{outcome.exception_info.get('exception_message')}")
+            raise RuntimeError(
+                f"expectation {config.type} on {column} failed to run: "
+                f"{outcome.exception_info.get('exception_message')}"
+            )
         if outcome.success:
             continue
-        for entry, value in zip(details.get("unexpected_index_list") or [],
-                                details.get("unexpected_list") or [], strict=False):
-            failures.append(Failure(name, config.type, meta.get("rule", config.type), str(config.severity.value),
-                                    meta.get("action", "report"), meta.get("message", config.type),
-                                    tuple(meta.get("cells") or ()), dict(entry), value))
+        for entry, value in zip(
+            details.get("unexpected_index_list") or [], details.get("unexpected_list") or [], strict=False
+        ):
+            failures.append(
+                Failure(
+                    name,
+                    config.type,
+                    meta.get("rule", config.type),
+                    str(config.severity.value),
+                    meta.get("action", "report"),
+                    meta.get("message", config.type),
+                    tuple(meta.get("cells") or ()),
+                    dict(entry),
+                    value,
+                )
+            )
     return failures, summaries

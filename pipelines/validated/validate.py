@@ -28,8 +28,9 @@ class Validated:
     summaries: list[SuiteSummary] = field(default_factory=list)
 
 
-def validate_batch(cells: pd.DataFrame, submission_ids: list[str], earlier_findings: list[Finding],
-                   today: dt.date) -> Validated:
+def validate_batch(
+    cells: pd.DataFrame, submission_ids: list[str], earlier_findings: list[Finding], today: dt.date
+) -> Validated:
     """`cells` holds the parsed cells of `submission_ids`; `earlier_findings` are the parse layer's."""
     params = suites.parameters(today.year)
     covers = frames.cover_frame(cells, submission_ids, today)
@@ -55,6 +56,7 @@ def validate_batch(cells: pd.DataFrame, submission_ids: list[str], earlier_findi
         submission: status_of(submission, submission in judgement.rejected, by_submission.get(submission, []))
         for submission in submission_ids
     }
+
     # A rejected return contributes no data rows at all; its findings still say what was wrong.
     def kept(frame: pd.DataFrame) -> pd.DataFrame:
         return frame[~frame["submission_id"].isin(judgement.rejected)].reset_index(drop=True)
@@ -73,8 +75,9 @@ def validate_batch(cells: pd.DataFrame, submission_ids: list[str], earlier_findi
 def _typed_covers(covers: pd.DataFrame) -> pd.DataFrame:
     typed = pd.DataFrame({"submission_id": covers["submission_id"]})
     typed["iso3"] = covers["member_state"]
-    typed["reporting_year"] = covers["reporting_year__n"].where(covers["reporting_year__n"].between(1000, 9999)
-                                                                ).astype("Int64")
+    typed["reporting_year"] = (
+        covers["reporting_year__n"].where(covers["reporting_year__n"].between(1000, 9999)).astype("Int64")
+    )
     for name in ("institution", "focal_point", "email", "template_version", "language"):
         typed[name] = covers[name]
     typed["submission_date"] = covers["submission_date__d"].dt.date
@@ -97,7 +100,9 @@ def _typed_rows(wide: pd.DataFrame, kind: str, judgement: Judgement) -> pd.DataF
     typed = wide.reindex(columns=columns).copy()
     if kind == "activities":
         for name in INTEGER_FIELDS:
-            typed[name] = wide[f"{name}__n"].where(wide[name].astype(str).str.fullmatch(r"\d+")).astype("Int64")
+            typed[name] = (
+                wide[f"{name}__n"].where(wide[name].astype(str).str.fullmatch(r"\d+")).astype("Int64")
+            )
         for name in DATE_FIELDS:
             typed[name] = wide[f"{name}__d"].dt.date
     else:
@@ -108,22 +113,26 @@ def _typed_rows(wide: pd.DataFrame, kind: str, judgement: Judgement) -> pd.DataF
 def _prison_values(cells: pd.DataFrame, judgement: Judgement) -> pd.DataFrame:
     prison = cells[(cells["sheet_kind"] == "prisons") & cells["year"].notna() & cells["field"].notna()]
     prison = prison.drop_duplicates(["submission_id", "field", "year"])
-    values = pd.DataFrame({
-        "submission_id": prison["submission_id"],
-        "indicator": prison["field"],
-        "year": prison["year"].astype(int),
-        "value": pd.to_numeric(prison["value"], errors="coerce"),
-        "obs_status": prison["obs_status"],
-        "cell_ref": prison["cell_ref"],
-    })
+    values = pd.DataFrame(
+        {
+            "submission_id": prison["submission_id"],
+            "indicator": prison["field"],
+            "year": prison["year"].astype(int),
+            "value": pd.to_numeric(prison["value"], errors="coerce"),
+            "obs_status": prison["obs_status"],
+            "cell_ref": prison["cell_ref"],
+        }
+    )
     reasons = [
         ";".join(judgement.quarantined_cells.get((submission, indicator, int(year)), []))
-        for submission, indicator, year in zip(values["submission_id"], values["indicator"], values["year"],
-                                               strict=True)
+        for submission, indicator, year in zip(
+            values["submission_id"], values["indicator"], values["year"], strict=True
+        )
     ]
     # A cell that could not be read (no observation status) is never a value, whatever the rules said.
     unreadable = values["obs_status"].isna()
     values["quarantined"] = [bool(reason) or bad for reason, bad in zip(reasons, unreadable, strict=True)]
-    values["quarantine_reasons"] = [reason or ("unreadable" if bad else None)
-                                    for reason, bad in zip(reasons, unreadable, strict=True)]
+    values["quarantine_reasons"] = [
+        reason or ("unreadable" if bad else None) for reason, bad in zip(reasons, unreadable, strict=True)
+    ]
     return values.reset_index(drop=True)

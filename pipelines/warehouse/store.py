@@ -81,8 +81,10 @@ class Store:
             self.db.unregister(name)
 
     def _replace_rows(self, table: str, submission_ids: list[str], frame: pd.DataFrame) -> None:
-        self.db.execute(f"DELETE FROM {table} WHERE submission_id IN (SELECT unnest(?))",  # noqa: S608
-                        [submission_ids])
+        self.db.execute(
+            f"DELETE FROM {table} WHERE submission_id IN (SELECT unnest(?))",  # noqa: S608
+            [submission_ids],
+        )
         self._insert(table, frame)
 
     # --- received ---------------------------------------------------------------------------
@@ -98,10 +100,15 @@ class Store:
     def record_received(self, files: list[ReceivedFile], fingerprints: dict[str, str]) -> list[str]:
         """Register files never seen before; returns their submission ids. Same bytes as an
         earlier file = DUPLICATE of the earliest submission with those bytes."""
-        known = {row[0] for row in self.db.execute("SELECT submission_id FROM received.submissions").fetchall()}
-        first_by_hash = dict(self.db.execute(
-            "SELECT sha256, arg_min(submission_id, received_at) FROM received.submissions "
-            "WHERE duplicate_of IS NULL GROUP BY sha256").fetchall())
+        known = {
+            row[0] for row in self.db.execute("SELECT submission_id FROM received.submissions").fetchall()
+        }
+        first_by_hash = dict(
+            self.db.execute(
+                "SELECT sha256, arg_min(submission_id, received_at) FROM received.submissions "
+                "WHERE duplicate_of IS NULL GROUP BY sha256"
+            ).fetchall()
+        )
         new_rows, findings = [], []
         for received in sorted(files, key=lambda f: (f.received_at, f.rel_path)):
             if received.submission_id in known:
@@ -111,16 +118,30 @@ class Store:
             if original is None:
                 first_by_hash[received.sha256] = received.submission_id
             else:
-                findings.append(Finding(received.submission_id, "received", Severity.WARNING, Action.REPORT, "duplicate",
-                                        f"The same bytes were already received as submission {original}; "
-                                        "this copy adds nothing."))
-            new_rows.append({
-                "submission_id": received.submission_id, "rel_path": received.rel_path,
-                "file_name": received.file_name, "size_bytes": received.size_bytes,
-                "received_at": received.received_at.replace(tzinfo=None),
-                "fingerprint": fingerprints[received.rel_path], "sha256": received.sha256,
-                "duplicate_of": original, "status": "DUPLICATE" if original else "RECEIVED",
-            })
+                findings.append(
+                    Finding(
+                        received.submission_id,
+                        "received",
+                        Severity.WARNING,
+                        Action.REPORT,
+                        "duplicate",
+                        f"The same bytes were already received as submission {original}; "
+                        "this copy adds nothing.",
+                    )
+                )
+            new_rows.append(
+                {
+                    "submission_id": received.submission_id,
+                    "rel_path": received.rel_path,
+                    "file_name": received.file_name,
+                    "size_bytes": received.size_bytes,
+                    "received_at": received.received_at.replace(tzinfo=None),
+                    "fingerprint": fingerprints[received.rel_path],
+                    "sha256": received.sha256,
+                    "duplicate_of": original,
+                    "status": "DUPLICATE" if original else "RECEIVED",
+                }
+            )
         with self.transaction():
             self._insert("received.submissions", pd.DataFrame(new_rows))
             self._insert("received.findings", _findings_frame(findings))
@@ -130,10 +151,14 @@ class Store:
         """(submission_id, sha256, file_name) of submissions waiting in `status`, oldest first."""
         return self.db.execute(
             "SELECT submission_id, sha256, file_name FROM received.submissions WHERE status = ? "
-            "ORDER BY received_at, rel_path", [status]).fetchall()
+            "ORDER BY received_at, rel_path",
+            [status],
+        ).fetchall()
 
     def status_counts(self) -> dict[str, int]:
-        return dict(self.db.execute("SELECT status, count(*) FROM received.submissions GROUP BY status").fetchall())
+        return dict(
+            self.db.execute("SELECT status, count(*) FROM received.submissions GROUP BY status").fetchall()
+        )
 
     # --- parsed -----------------------------------------------------------------------------
 
@@ -143,10 +168,17 @@ class Store:
             [(result.submission_id, *cell) for result in results for cell in result.cells],
             columns=["submission_id", *CELL_COLUMNS],
         )
-        returns = pd.DataFrame([{
-            "submission_id": r.submission_id, "status": r.status, "language": r.language,
-            **{f"{kind}_sheet": r.sheets.get(kind) for kind in vocabulary.SHEET_KINDS},
-        } for r in results])
+        returns = pd.DataFrame(
+            [
+                {
+                    "submission_id": r.submission_id,
+                    "status": r.status,
+                    "language": r.language,
+                    **{f"{kind}_sheet": r.sheets.get(kind) for kind in vocabulary.SHEET_KINDS},
+                }
+                for r in results
+            ]
+        )
         findings = _findings_frame([finding for result in results for finding in result.findings])
         statuses = pd.DataFrame({"submission_id": ids, "status": [r.status for r in results]})
         with self.transaction():
@@ -161,20 +193,26 @@ class Store:
         try:
             self.db.execute(
                 f"UPDATE received.submissions s SET status = n.status FROM {name} n "  # noqa: S608
-                "WHERE s.submission_id = n.submission_id")
+                "WHERE s.submission_id = n.submission_id"
+            )
         finally:
             self.db.unregister(name)
 
     def cells_of(self, submission_ids: list[str]) -> pd.DataFrame:
         return self.db.execute(
             "SELECT * FROM parsed.cells WHERE submission_id IN (SELECT unnest(?)) "
-            "ORDER BY submission_id, sheet_kind, row_no, col_no", [submission_ids]).df()
+            "ORDER BY submission_id, sheet_kind, row_no, col_no",
+            [submission_ids],
+        ).df()
 
     def parse_findings_of(self, submission_ids: list[str]) -> list[Finding]:
         frame = self.db.execute(
-            "SELECT * FROM parsed.findings WHERE submission_id IN (SELECT unnest(?))", [submission_ids]).df()
-        return [Finding(**{k: (None if pd.isna(v) else v) for k, v in row.items()})
-                for row in frame.to_dict("records")]
+            "SELECT * FROM parsed.findings WHERE submission_id IN (SELECT unnest(?))", [submission_ids]
+        ).df()
+        return [
+            Finding(**{k: (None if pd.isna(v) else v) for k, v in row.items()})
+            for row in frame.to_dict("records")
+        ]
 
     # --- validated --------------------------------------------------------------------------
 
@@ -191,7 +229,9 @@ class Store:
             self._replace_rows("validated.prison_values", ids, validated.prison_values)
             self._replace_rows("validated.findings", ids, _findings_frame(validation_findings))
             self._insert("validated.suite_results", summaries)
-            self._set_status(pd.DataFrame({"submission_id": ids, "status": [validated.statuses[i] for i in ids]}))
+            self._set_status(
+                pd.DataFrame({"submission_id": ids, "status": [validated.statuses[i] for i in ids]})
+            )
 
     # --- published --------------------------------------------------------------------------
 
@@ -200,24 +240,44 @@ class Store:
         with self.transaction() as db:
             self._load_reference()
             db.execute(_sql("publish.sql"))
-            return {table: db.execute(f"SELECT count(*) FROM published.{table}").fetchone()[0]  # noqa: S608
-                    for table in PUBLISHED_TABLES}
+            return {
+                table: db.execute(f"SELECT count(*) FROM published.{table}").fetchone()[0]  # noqa: S608
+                for table in PUBLISHED_TABLES
+            }
 
     def _load_reference(self) -> None:
         members = [countries.country_info(iso3) for iso3 in countries.member_states()]
-        frame = pd.DataFrame([{"iso3": c.iso3, "name": c.name, "region": c.region, "subregion": c.subregion,
-                               "m49": c.m49} for c in members])
+        frame = pd.DataFrame(
+            [
+                {"iso3": c.iso3, "name": c.name, "region": c.region, "subregion": c.subregion, "m49": c.m49}
+                for c in members
+            ]
+        )
         self.db.execute("DELETE FROM reference.countries")
         self._insert("reference.countries", frame)
-        indicators = [{"code": code, "unit": spec["unit"], "derived": False, "numerator": None, "denominator": None}
-                      for code, spec in vocabulary.indicators().items()]
-        indicators += [{"code": code, "unit": spec["unit"], "derived": True, "numerator": spec["numerator"],
-                        "denominator": spec["denominator"]} for code, spec in vocabulary.derived_indicators().items()]
-        self.db.execute("CREATE OR REPLACE TABLE reference.indicators (code VARCHAR, unit VARCHAR, derived BOOLEAN, "
-                        "numerator VARCHAR, denominator VARCHAR)")
+        indicators = [
+            {"code": code, "unit": spec["unit"], "derived": False, "numerator": None, "denominator": None}
+            for code, spec in vocabulary.indicators().items()
+        ]
+        indicators += [
+            {
+                "code": code,
+                "unit": spec["unit"],
+                "derived": True,
+                "numerator": spec["numerator"],
+                "denominator": spec["denominator"],
+            }
+            for code, spec in vocabulary.derived_indicators().items()
+        ]
+        self.db.execute(
+            "CREATE OR REPLACE TABLE reference.indicators (code VARCHAR, unit VARCHAR, derived BOOLEAN, "
+            "numerator VARCHAR, denominator VARCHAR)"
+        )
         self._insert("reference.indicators", pd.DataFrame(indicators))
-        self.db.execute("CREATE OR REPLACE VIEW reference.derived_indicators AS "
-                        "SELECT * FROM reference.indicators WHERE derived")
+        self.db.execute(
+            "CREATE OR REPLACE VIEW reference.derived_indicators AS "
+            "SELECT * FROM reference.indicators WHERE derived"
+        )
 
 
 def _findings_frame(findings: list[Finding]) -> pd.DataFrame:
@@ -225,8 +285,10 @@ def _findings_frame(findings: list[Finding]) -> pd.DataFrame:
 
 
 def published_frames(connection: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
-    return {table: connection.execute(f"SELECT * FROM published.{table}").df()  # noqa: S608 (fixed names)
-            for table in PUBLISHED_TABLES}
+    return {
+        table: connection.execute(f"SELECT * FROM published.{table}").df()  # noqa: S608 (fixed names)
+        for table in PUBLISHED_TABLES
+    }
 
 
 SYNTHETIC_MARK = "SYNTHETIC"
@@ -236,5 +298,7 @@ def is_synthetic(connection: duckdb.DuckDBPyConnection) -> bool:
     """A release built from any synthetic return is a demo release and must say so."""
     row = connection.execute(
         "SELECT count(*) FROM validated.covers c JOIN published.current_submissions USING (submission_id) "
-        "WHERE upper(c.institution) LIKE '%' || ? || '%'", [SYNTHETIC_MARK]).fetchone()
+        "WHERE upper(c.institution) LIKE '%' || ? || '%'",
+        [SYNTHETIC_MARK],
+    ).fetchone()
     return bool(row and row[0])

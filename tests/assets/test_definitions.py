@@ -34,7 +34,10 @@ def test_asset_graph_snapshot():
     found = {}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        found[key.to_user_string()] = (node.group_name, {parent.to_user_string() for parent in node.parent_keys})
+        found[key.to_user_string()] = (
+            node.group_name,
+            {parent.to_user_string() for parent in node.parent_keys},
+        )
     assert found == EXPECTED_ASSETS
     checks = {(check.asset_key.to_user_string(), check.name) for check in graph.asset_check_keys}
     assert checks == EXPECTED_CHECKS
@@ -43,7 +46,13 @@ def test_asset_graph_snapshot():
 def test_dagster_definitions_validate_passes(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
     dagster = Path(sys.executable).with_name("dagster")
-    result = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All code locations passed validation" in result.stdout + result.stderr

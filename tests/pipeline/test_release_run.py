@@ -60,10 +60,17 @@ def test_the_release_passes_frictionless_and_neutralises_formulas(tmp_path):
     run_pipeline(inputs, warehouse)
     latest = warehouse / "releases" / "latest"
     frictionless = Path(sys.executable).with_name("frictionless")
-    checked = subprocess.run([str(frictionless), "validate", "datapackage.json"], cwd=latest, capture_output=True,
-                             text=True, timeout=300)
+    checked = subprocess.run(
+        [str(frictionless), "validate", "datapackage.json"],
+        cwd=latest,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    sums = subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=latest, capture_output=True, text=True)
+    sums = subprocess.run(
+        ["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=latest, capture_output=True, text=True
+    )
     assert sums.returncode == 0, sums.stdout + sums.stderr
     activities = (latest / "activities.csv").read_text(encoding="utf-8")
     assert ",'-Training on bail," in activities
