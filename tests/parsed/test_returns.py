@@ -1,0 +1,55 @@
+"""Reading one return without Dagster: tables end at a blank row, sheets found by content."""
+
+from __future__ import annotations
+
+import openpyxl
+
+from pipelines.forms.return_writer import write_return
+from pipelines.parsed.returns import PARSED, REJECTED, parse_return
+from tests.conftest import sample_return
+
+
+def activity_ids(parsed) -> list[str]:
+    return [c.value for c in parsed.cells if c.sheet_kind == "activities" and c.field == "activity_id"]
+
+
+def test_a_blank_row_ends_the_table(tmp_path):
+    path = write_return(sample_return("KAZ"), tmp_path / "KAZ_2023.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Activities"]
+    sheet.insert_rows(3)  # a blank row after the first activity: what follows is not read
+    workbook.save(path)
+    parsed = parse_return(path, "s1", path.name)
+    assert parsed.status == PARSED
+    assert activity_ids(parsed) == ["ACT-1"]
+
+
+def test_a_renamed_sheet_is_found_by_its_content(tmp_path):
+    path = write_return(sample_return("KAZ"), tmp_path / "KAZ_2023.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    workbook["Activities"].title = "Sheet2"
+    workbook.save(path)
+    parsed = parse_return(path, "s1", path.name)
+    assert parsed.sheets["activities"] == "Sheet2"
+    assert activity_ids(parsed) == ["ACT-1", "ACT-2", "ACT-3"]
+
+
+def test_a_blank_activity_id_gets_a_stable_derived_one(tmp_path):
+    content = sample_return("KAZ")
+    content.activities[0].activity_id = None
+    first = parse_return(write_return(content, tmp_path / "a.xlsx"), "s1", "a.xlsx")
+    content.activities.reverse()  # the same activity on another row keeps its ID
+    second = parse_return(write_return(content, tmp_path / "b.xlsx"), "s2", "b.xlsx")
+    derived = [i for i in activity_ids(first) if i.startswith("AUTO-")]
+    assert len(derived) == 1
+    assert derived[0] in activity_ids(second)
+
+
+def test_a_sheet_over_the_row_limit_is_rejected_naming_the_limit(tmp_path):
+    from pipelines.parsed.workbook import Limits
+
+    path = write_return(sample_return("KAZ"), tmp_path / "KAZ_2023.xlsx")
+    parsed = parse_return(path, "s1", path.name, Limits(max_rows=5))
+    assert parsed.status == REJECTED
+    assert parsed.findings[-1].rule == "sheet_too_large"
+    assert "5 rows" in parsed.findings[-1].message
