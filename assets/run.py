@@ -18,7 +18,8 @@ from assets.resources import NormsdataPaths
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")  # GE and friends are chatty at INFO
+    logging.getLogger("pipelines").setLevel(logging.INFO)
     warehouse = Path(os.environ.get("NORMSDATA_WAREHOUSE", "warehouse"))
     inputs = Path(os.environ.get("NORMSDATA_INPUTS", "inputs"))
     # Dagster's run history lives with the warehouse it describes, not in the user's home.
@@ -28,6 +29,8 @@ def main() -> int:
         list(defs.assets) + list(defs.asset_checks),
         resources={"normsdata": NormsdataPaths(inputs_dir=str(inputs), warehouse_dir=str(warehouse))},
         instance=DagsterInstance.get(),
+        # Step progress and results, not Dagster's DEBUG trace of every event.
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,
     )
     if not result.success:
