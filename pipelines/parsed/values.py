@@ -40,11 +40,6 @@ def clean_text(value: object) -> str:
     return str(value).strip(_SPACES + "\r\n")
 
 
-def fold(text: str) -> str:
-    """Case- and space-insensitive key for matching labels and headers."""
-    return _SPACE_RUN.sub(" ", text.replace("\u2019", "'").replace("\u02bc", "'")).strip().casefold()
-
-
 def canonical_number(number: float) -> str:
     if math.isnan(number) or math.isinf(number):
         raise ValueError(number)
