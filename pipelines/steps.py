@@ -40,11 +40,7 @@ def receive_step(paths: Paths) -> StepReport:
     with store.writer(paths.database) as warehouse:
         recorded = warehouse.fingerprints()
         files = receive(paths.inputs, paths.archive, recorded)
-        fingerprints = {}
-        for received in files:
-            stat = (paths.inputs / received.rel_path).stat()
-            fingerprints[received.rel_path] = f"{stat.st_size}:{stat.st_mtime_ns}"
-        new = warehouse.record_received(files, fingerprints)
+        new = warehouse.record_received(files)
         return StepReport(len(new), warehouse.status_counts())
 
 

@@ -27,6 +27,7 @@ class ReceivedFile:
     size_bytes: int
     received_at: dt.datetime  # the file's modification time (UTC): deterministic across re-runs
     sha256: str
+    fingerprint: str  # "size:mtime_ns": an unchanged file is not hashed again on the next run
 
 
 def is_skipped(name: str) -> bool:
@@ -128,6 +129,7 @@ def receive(inputs: Path, archive: Path, known: dict[str, str] | None = None) ->
                 size_bytes=stat.st_size,
                 received_at=dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC).replace(microsecond=0),
                 sha256=sha256,
+                fingerprint=fingerprint,
             )
         )
     return received

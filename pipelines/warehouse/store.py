@@ -97,7 +97,7 @@ class Store:
         ).fetchall()
         return dict(rows)
 
-    def record_received(self, files: list[ReceivedFile], fingerprints: dict[str, str]) -> list[str]:
+    def record_received(self, files: list[ReceivedFile]) -> list[str]:
         """Register files never seen before; returns their submission ids. Same bytes as an
         earlier file = DUPLICATE of the earliest submission with those bytes."""
         known = {
@@ -136,7 +136,7 @@ class Store:
                     "file_name": received.file_name,
                     "size_bytes": received.size_bytes,
                     "received_at": received.received_at.replace(tzinfo=None),
-                    "fingerprint": fingerprints[received.rel_path],
+                    "fingerprint": received.fingerprint,
                     "sha256": received.sha256,
                     "duplicate_of": original,
                     "status": "DUPLICATE" if original else "RECEIVED",
