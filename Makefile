@@ -46,8 +46,12 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"
 
+# Ratios against the floor (calamine + one DuckDB insert) and a naive baseline, in one process.
+bench: $(STAMP)
+	NORMSDATA_WAREHOUSE=$(NORMSDATA_WAREHOUSE) $(PY) -m bench.run
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check pipelines assets tests
+	$(VENV)/bin/ruff check pipelines assets tests bench
 
 dev: $(STAMP)
 	DAGSTER_HOME=$(abspath $(NORMSDATA_WAREHOUSE))/.dagster $(VENV)/bin/dagster dev -w workspace.yaml

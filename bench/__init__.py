@@ -1,0 +1,1 @@
+"""`make bench`: measure the pipeline against a floor, a naive baseline and its own targets."""

@@ -1,0 +1,356 @@
+"""`python -m bench.run [--years 2019-2023] [--out DIR]`: one benchmark run, printed and saved.
+
+Measures, on synthetic returns (seed 20261128):
+  floor       python-calamine reads every cell of every .xlsx, one DuckDB insert (in-process);
+  ours        cold `python -m assets.run` over the last year (193) and over all years (~965);
+  incremental one new return, then one replaced return, over the all-years warehouse;
+  baseline    pandas/openpyxl + one Great Expectations validation per sheet + one insert per file.
+Writes $NORMSDATA_WAREHOUSE/bench/latest.json. Always exits 0: it is a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.settings import DATABASE_FILE
+from pipelines.synthetic.generator import generate
+
+SEED = 20261128
+JOBS = 2
+BASELINE_BUDGET_S = 360.0  # run the naive baseline on a subset if all files would take longer
+BASELINE_PROBE = 10
+TARGETS = {"ours_vs_floor": 5.0, "baseline_vs_ours": 10.0, "incremental_share": 0.10, "peak_mib": 500.0}
+
+
+def _years(text: str) -> range:
+    first, _, last = text.partition("-")
+    return range(int(first), int(last or first) + 1)
+
+
+def _xlsx(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
+
+
+def _submissions(warehouse: Path) -> int:
+    con = duckdb.connect(str(warehouse / DATABASE_FILE), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM received.submissions").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _pipeline(inputs: Path, warehouse: Path) -> dict[str, float]:
+    """One `python -m assets.run` subprocess: wall seconds and the child's peak RSS (MiB)."""
+    rss_file = warehouse.parent / f"{warehouse.name}.rss"
+    env = dict(os.environ, NORMSDATA_INPUTS=str(inputs), NORMSDATA_WAREHOUSE=str(warehouse))
+    env.pop("DAGSTER_HOME", None)
+    env["PYTHONPATH"] = str(Path.cwd()) + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file), sys.executable, "-m", "assets.run"]
+    if not Path("/usr/bin/time").exists():
+        cmd = cmd[5:]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        print(done.stdout[-2000:], done.stderr[-4000:], sep="\n", file=sys.stderr)
+        raise SystemExit(f"bench: assets.run exited {done.returncode} on {inputs}")
+    peak = float(rss_file.read_text().split()[-1]) / 1024 if rss_file.exists() else float("nan")
+    return {"wall_s": wall, "peak_mib": peak}
+
+
+def _floor(files: list[Path], database: Path) -> dict[str, float]:
+    from python_calamine import CalamineWorkbook
+
+    start = time.perf_counter()
+    rows: list[tuple[str, str, int, int, str]] = []
+    read = 0
+    for path in files:
+        try:
+            book = CalamineWorkbook.from_path(str(path))
+            for name in book.sheet_names:
+                for r, values in enumerate(book.get_sheet_by_name(name).to_python()):
+                    rows.extend((path.name, name, r, c, str(v)) for c, v in enumerate(values) if v != "")
+            read += 1
+        except Exception:  # noqa: BLE001 - a planted non-return that is not a workbook
+            continue
+    frame = pd.DataFrame(rows, columns=["file", "sheet", "row", "col", "value"])
+    con = duckdb.connect(str(database))
+    con.execute("CREATE TABLE cells AS SELECT * FROM frame")
+    con.close()
+    wall = time.perf_counter() - start
+    return {"wall_s": wall, "files": read, "cells": len(frame), "per_return_s": wall / max(read, 1)}
+
+
+class _Naive:
+    """pandas/openpyxl per sheet, one GE validation per sheet, one DuckDB insert per file."""
+
+    def __init__(self, database: Path):
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        asset = self.context.data_sources.add_pandas("naive").add_dataframe_asset("sheet")
+        self.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+        self.con = duckdb.connect(str(database))
+        self.con.execute(
+            "CREATE TABLE t (file VARCHAR, sheet VARCHAR, row BIGINT, col BIGINT, value VARCHAR)"
+        )
+        self.failed = 0
+
+    def _suite(self, first_column: str):
+        x = self.gx.expectations
+        return self.gx.ExpectationSuite(
+            name="naive",
+            expectations=[
+                x.ExpectTableRowCountToBeBetween(min_value=1, max_value=100_000),
+                x.ExpectColumnValuesToNotBeNull(column=first_column, mostly=0.0),
+                x.ExpectTableColumnCountToBeBetween(min_value=1, max_value=1_000),
+            ],
+        )
+
+    def file(self, path: Path) -> None:
+        try:
+            names = pd.ExcelFile(path, engine="openpyxl").sheet_names
+        except Exception:  # noqa: BLE001 - not a workbook
+            self.failed += 1
+            return
+        parts = []
+        for name in names:
+            df = pd.read_excel(path, sheet_name=name, engine="openpyxl", header=None)
+            if df.empty:
+                continue
+            df.columns = [f"c{i}" for i in range(df.shape[1])]
+            batch = self.batch_definition.get_batch(batch_parameters={"dataframe": df})
+            batch.validate(self._suite("c0"))
+            long = df.stack().reset_index()
+            long.columns = ["row", "col", "value"]
+            long["col"] = long["col"].str[1:].astype("int64")
+            long.insert(0, "sheet", name)
+            long.insert(0, "file", path.name)
+            long["value"] = long["value"].astype(str)
+            parts.append(long)
+        if parts:
+            frame = pd.concat(parts, ignore_index=True)  # noqa: F841 - read by DuckDB by name
+            self.con.execute("INSERT INTO t SELECT * FROM frame")
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _baseline(files: list[Path], database: Path) -> dict[str, float]:
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    start = time.perf_counter()
+    naive = _Naive(database)
+    setup = time.perf_counter() - start
+    rng = random.Random(SEED)
+    order = files[:]
+    rng.shuffle(order)
+    start = time.perf_counter()
+    for path in order[:BASELINE_PROBE]:
+        naive.file(path)
+    probe = (time.perf_counter() - start) / BASELINE_PROBE
+    n = len(files)
+    if probe * n > BASELINE_BUDGET_S:
+        n = max(BASELINE_PROBE, int(BASELINE_BUDGET_S / probe))
+    for path in order[BASELINE_PROBE:n]:
+        naive.file(path)
+    measured = time.perf_counter() - start
+    naive.close()
+    per_file = measured / n
+    return {
+        "setup_s": setup,
+        "files_run": n,
+        "measured_s": measured,
+        "per_return_s": per_file,
+        "wall_s": setup + per_file * len(files),
+        "extrapolated_from": n if n < len(files) else None,
+    }
+
+
+def _incremental(work: Path, inputs: Path, warehouse: Path) -> dict[str, dict[str, float]]:
+    extra = work / "extra"
+    new = generate(extra / "new", range(2024, 2025), SEED, states=["AFG"]).files
+    new_file = next(e.file for e in new if e.file.startswith("AFG_2024") and e.file.endswith(".xlsx"))
+    shutil.copyfile(extra / "new" / new_file, inputs / new_file)
+    results = {}
+    before = _submissions(warehouse)
+    results["add_one"] = {**_pipeline(inputs, warehouse), "parsed": _submissions(warehouse) - before}
+    # A resubmission: the same state-year's file overwritten with other bytes (another seed).
+    target = next(p for p in _xlsx(inputs) if p.name.startswith("ALB_") and "_v" not in p.name)
+    year = int(target.stem.split("_")[1])
+    other = generate(extra / "replace", range(year, year + 1), SEED + 1, states=["ALB"]).files
+    other_file = next(e.file for e in other if e.file.startswith(f"ALB_{year}") and e.file.endswith(".xlsx"))
+    shutil.copyfile(extra / "replace" / other_file, target)
+    before = _submissions(warehouse)
+    results["replace_one"] = {**_pipeline(inputs, warehouse), "parsed": _submissions(warehouse) - before}
+    return results
+
+
+def _mark(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def _row(label: str, value: str, target: str, ok: bool) -> str:
+    return f"{label:<44}{value:>12}  {target:>10}  {_mark(ok)}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--years", default="2019-2023", help="years of the large set; its last year is the small set"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="work folder (default: a temporary one)")
+    args = parser.parse_args(argv)
+    years = _years(args.years)
+    warehouse_root = Path(os.environ.get("NORMSDATA_WAREHOUSE", "warehouse"))
+    work = args.out or Path(tempfile.mkdtemp(prefix="normsdata-bench-"))
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def step(name: str, started: float) -> None:
+        timings[name] = time.perf_counter() - started
+        print(f"bench: {name} {timings[name]:.1f}s", file=sys.stderr, flush=True)
+
+    small_in, large_in = work / "in_small", work / "in_large"
+    started = time.perf_counter()
+    generate(small_in, range(years[-1], years[-1] + 1), SEED, jobs=JOBS)
+    generate(large_in, years, SEED, jobs=JOBS)
+    step("generate", started)
+    large_files = _xlsx(large_in)
+
+    started = time.perf_counter()
+    floor = _floor(large_files, work / "floor.duckdb")
+    step("floor", started)
+
+    started = time.perf_counter()
+    small = _pipeline(small_in, work / "wh_small")
+    small["returns"] = _submissions(work / "wh_small")
+    large = _pipeline(large_in, work / "wh_large")
+    large["returns"] = _submissions(work / "wh_large")
+    step("ours (cold x2)", started)
+    marginal = (large["wall_s"] - small["wall_s"]) / max(large["returns"] - small["returns"], 1)
+    fixed = small["wall_s"] - small["returns"] * marginal
+
+    started = time.perf_counter()
+    incremental = _incremental(work, large_in, work / "wh_large")
+    step("incremental", started)
+
+    started = time.perf_counter()
+    baseline = _baseline(large_files, work / "baseline.duckdb")
+    step("baseline", started)
+
+    above_fixed = max(large["wall_s"] - fixed, 1e-9)
+    inc_share = max((r["wall_s"] - fixed) / above_fixed for r in incremental.values())
+    inc_parsed = [int(r["parsed"]) for r in incremental.values()]
+    ratios = {
+        "ours_vs_floor": marginal / floor["per_return_s"],
+        "baseline_vs_ours": baseline["wall_s"] / large["wall_s"],
+        "incremental_parsed": inc_parsed,
+        "incremental_share": inc_share,
+        "peak_mib": large["peak_mib"],
+    }
+    verdicts = {
+        "ours_vs_floor": ratios["ours_vs_floor"] <= TARGETS["ours_vs_floor"],
+        "baseline_vs_ours": ratios["baseline_vs_ours"] >= TARGETS["baseline_vs_ours"],
+        "incremental_parsed": all(n == 1 for n in inc_parsed),
+        "incremental_share": inc_share <= TARGETS["incremental_share"],
+        "peak_mib": large["peak_mib"] < TARGETS["peak_mib"],
+    }
+    extrapolated = baseline["extrapolated_from"]
+    baseline_label = f"baseline at {len(large_files)} files" + (" (extrapolated)" if extrapolated else "")
+    lines = [
+        f"normsdata bench  ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores)",
+        "",
+        f"{'headline':<44}{'value':>12}  {'target':>10}  verdict",
+        _row(
+            "ours / floor, marginal per return",
+            f"{ratios['ours_vs_floor']:.1f}x",
+            "<= 5x",
+            verdicts["ours_vs_floor"],
+        ),
+        _row(
+            f"baseline / ours, cold at {large['returns']}",
+            f"{ratios['baseline_vs_ours']:.1f}x",
+            ">= 10x",
+            verdicts["baseline_vs_ours"],
+        ),
+        _row("incremental parsed (add, replace)", str(inc_parsed), "[1, 1]", verdicts["incremental_parsed"]),
+        _row(
+            "incremental / cold, above start-up (worst)",
+            f"{inc_share:.1%}",
+            "<= 10%",
+            verdicts["incremental_share"],
+        ),
+        _row(
+            f"peak memory, cold at {large['returns']}",
+            f"{large['peak_mib']:.0f} MiB",
+            "< 500 MiB",
+            verdicts["peak_mib"],
+        ),
+        "",
+        f"{'seconds':<44}{'value':>12}",
+        f"{'floor: calamine + DuckDB, ' + str(floor['files']) + ' files':<44}{floor['wall_s']:>12.2f}",
+        f"{'floor per return':<44}{floor['per_return_s']:>12.4f}",
+        f"{'ours cold, ' + str(small['returns']) + ' submissions':<44}{small['wall_s']:>12.2f}",
+        f"{'ours cold, ' + str(large['returns']) + ' submissions':<44}{large['wall_s']:>12.2f}",
+        f"{'ours marginal per return':<44}{marginal:>12.4f}",
+        f"{'ours fixed start-up':<44}{fixed:>12.2f}",
+        f"{'incremental: add one return':<44}{incremental['add_one']['wall_s']:>12.2f}",
+        f"{'incremental: replace one return':<44}{incremental['replace_one']['wall_s']:>12.2f}",
+        f"{baseline_label:<44}{baseline['wall_s']:>12.2f}",
+        f"{'baseline per file':<44}{baseline['per_return_s']:>12.4f}",
+        f"{'peak memory cold small (MiB)':<44}{small['peak_mib']:>12.0f}",
+        f"{'bench total':<44}{time.perf_counter() - t0:>12.1f}",
+    ]
+    if extrapolated:
+        lines.append(
+            f"baseline_extrapolated_from: {extrapolated} "
+            f"(seeded random subset of files, linear to {len(large_files)})"
+        )
+    print("\n".join(lines))
+    result = {
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        "seed": SEED,
+        "years": [years[0], years[-1]],
+        "targets": TARGETS,
+        "ratios": ratios,
+        "verdicts": {k: _mark(v) for k, v in verdicts.items()},
+        "floor": floor,
+        "ours": {"small": small, "large": large, "marginal_s": marginal, "fixed_s": fixed},
+        "incremental": incremental,
+        "baseline": baseline,
+        "baseline_extrapolated_from": extrapolated,
+        "step_seconds": timings,
+        "work_dir": str(work),
+    }
+    out = warehouse_root / "bench" / "latest.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"bench: wrote {out}", file=sys.stderr)
+    if args.out is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
