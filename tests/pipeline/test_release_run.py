@@ -37,10 +37,15 @@ def snapshot(warehouse: Path) -> dict[str, object]:
     }
 
 
-def test_a_second_run_changes_nothing_and_a_fresh_run_writes_the_same_bytes(tmp_path):
-    inputs = tmp_path / "inputs"
-    inputs.mkdir()
-    write_inputs(inputs)
+@pytest.fixture
+def inputs(tmp_path: Path) -> Path:
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    write_inputs(folder)
+    return folder
+
+
+def test_a_second_run_changes_nothing_and_a_fresh_run_writes_the_same_bytes(tmp_path, inputs):
     first = tmp_path / "first"
     run_pipeline(inputs, first)
     before = snapshot(first)
@@ -52,10 +57,7 @@ def test_a_second_run_changes_nothing_and_a_fresh_run_writes_the_same_bytes(tmp_
         assert (second / "releases" / "latest" / name).read_bytes() == before["files"][name], name
 
 
-def test_the_release_passes_frictionless_and_neutralises_formulas(tmp_path):
-    inputs = tmp_path / "inputs"
-    inputs.mkdir()
-    write_inputs(inputs)
+def test_the_release_passes_frictionless_and_neutralises_formulas(tmp_path, inputs):
     warehouse = tmp_path / "warehouse"
     run_pipeline(inputs, warehouse)
     latest = warehouse / "releases" / "latest"
