@@ -19,7 +19,6 @@ ACCEPTED_WITH_WARNINGS = "ACCEPTED_WITH_WARNINGS"
 REJECTED = "REJECTED"
 
 ERROR_CELL_MESSAGE = "The cell holds an Excel error ({value}); enter a value instead."
-_SHEET_KIND = {"cover": "cover", "activities": "activities", "outcomes": "outcomes", "prisons": "prisons"}
 
 
 @dataclass
@@ -126,7 +125,7 @@ def judge(failures: list[Failure], cells: pd.DataFrame) -> Judgement:
         if f.action == Action.REJECT and severity[f.severity] is Severity.ERROR
     }
     for failure in failures:
-        kind = _SHEET_KIND[failure.suite]
+        kind = failure.suite  # each suite is named after the sheet kind it validates
         submission = failure.index["submission_id"]
         if submission in judgement.rejected and kind != "cover":
             # A rejected return is told why it was rejected; rules about its rows would only be
