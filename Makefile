@@ -13,12 +13,14 @@ NORMSDATA_WAREHOUSE ?= warehouse
 DEMO_WAREHOUSE := warehouse/demo
 DEMO_INPUTS := $(DEMO_WAREHOUSE)/inputs
 DEMO_YEARS ?= 2022-2023
+YEAR ?= $(shell date +%Y)
 SEED ?= 20261128
 YEARS ?= 2022-2023
+YEAR ?= $(shell date +%Y)
 
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: venv run demo demo-data test test-fast lint bench dev clean-demo
+.PHONY: venv run demo demo-data templates test test-fast lint bench dev clean-demo
 
 venv: $(STAMP)
 
@@ -33,6 +35,10 @@ run: $(STAMP)
 
 demo-data: $(STAMP)
 	$(PY) -m pipelines.synthetic --out $(OUT) --years $(YEARS) --seed $(SEED)
+
+# Blank forms in EN, FR, ES and RU for reporting year YEAR, from the code lists the validation uses.
+templates: $(STAMP)
+	$(PY) -m pipelines.forms.templates_cli --year $(YEAR) --out $(NORMSDATA_WAREHOUSE)/templates
 
 # Synthetic returns for all 193 member states, written once, then the whole pipeline over them.
 demo: $(STAMP)
@@ -53,8 +59,12 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pipelines assets tests bench
 
+# The UI with the sensors and the release schedule running; the instance gets deploy/dagster.yaml.
 dev: $(STAMP)
-	DAGSTER_HOME=$(abspath $(NORMSDATA_WAREHOUSE))/.dagster $(VENV)/bin/dagster dev -w workspace.yaml
+	mkdir -p $(NORMSDATA_WAREHOUSE)/.dagster
+	test -f $(NORMSDATA_WAREHOUSE)/.dagster/dagster.yaml || cp deploy/dagster.yaml $(NORMSDATA_WAREHOUSE)/.dagster/
+	NORMSDATA_INPUTS=$(abspath $(NORMSDATA_INPUTS)) NORMSDATA_WAREHOUSE=$(abspath $(NORMSDATA_WAREHOUSE)) \
+		DAGSTER_HOME=$(abspath $(NORMSDATA_WAREHOUSE))/.dagster $(VENV)/bin/dagster dev -w workspace.yaml
 
 clean-demo:
 	rm -rf $(DEMO_WAREHOUSE)

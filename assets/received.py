@@ -1,18 +1,27 @@
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
 from assets import names
 from assets.resources import NormsdataPaths
 from pipelines import steps
 
 
-@asset(name=names.RECEIVED, group_name=names.GROUP_RECEIVED, pool="duckdb_writer")
-def received_submissions(context: AssetExecutionContext, normsdata: NormsdataPaths) -> MaterializeResult:
+class ReceiveConfig(Config):
+    """`only`: paths relative to the inputs folder (what the inputs sensor saw change); default: all."""
+
+    only: list[str] | None = None
+
+
+@asset(name=names.RECEIVED, group_name=names.GROUP_RECEIVED, pool=names.DUCKDB_POOL)
+def received_submissions(
+    context: AssetExecutionContext, config: ReceiveConfig, normsdata: NormsdataPaths
+) -> MaterializeResult:
     """Every file in the inputs folder, hashed, archived by sha256 and registered as a submission."""
-    report = steps.receive_step(normsdata.paths())
+    report = steps.receive_step(normsdata.paths(), only=config.only)
     context.log.info("received %d new file(s)", report.processed)
     return MaterializeResult(
         metadata={
             "new_submissions": report.processed,
+            "files_requested": len(config.only) if config.only is not None else "all",
             "submissions_by_status": MetadataValue.json(report.statuses),
             "archive": MetadataValue.path(str(normsdata.paths().archive)),
         }

@@ -3,16 +3,27 @@ from dagster import MaterializeResult, MetadataValue, asset
 from assets import names
 from assets.resources import NormsdataPaths
 from pipelines import steps
+from pipelines.warehouse import continuity, store
 
 
-@asset(name=names.RELEASE, deps=[names.PUBLISHED], group_name=names.GROUP_RELEASE)
+@asset(
+    name=names.RELEASE,
+    deps=[names.PUBLISHED, names.PUBLISHED_COVERAGE],
+    group_name=names.GROUP_RELEASE,
+    pool=names.DUCKDB_POOL,
+)
 def release(normsdata: NormsdataPaths) -> MaterializeResult:
     """The open-data release: CSVs, datapackage.json, CHANGELOG.md and SHA256SUMS under releases/."""
-    published = steps.release_step(normsdata.paths())
+    paths = normsdata.paths()
+    with store.reader(paths.database) as connection:
+        # The release schedule compares this with published_tables' latest to skip idle nights.
+        fingerprint = continuity.published_fingerprint(connection)
+    published = steps.release_step(paths)
     return MaterializeResult(
         metadata={
             "release_id": published.release_id,
             "new_release": published.created,
             "path": MetadataValue.path(str(published.path)),
+            "published_fingerprint": fingerprint,
         }
     )

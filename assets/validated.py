@@ -11,6 +11,7 @@ from dagster import (
 )
 
 from assets import names
+from assets.names import YEARS_TO_PUBLISH
 from assets.resources import NormsdataPaths
 from pipelines import steps
 from pipelines.validated.suites import SuiteSummary
@@ -20,7 +21,7 @@ from pipelines.validated.suites import SuiteSummary
     name=names.VALIDATED,
     deps=[names.PARSED],
     group_name=names.GROUP_VALIDATED,
-    pool="duckdb_writer",
+    pool=names.DUCKDB_POOL,
     check_specs=[
         AssetCheckSpec(
             check, asset=names.VALIDATED, description=f"Great Expectations suite expectations/{suite}.json"
@@ -35,6 +36,9 @@ def validated_returns(context: AssetExecutionContext, normsdata: NormsdataPaths)
         metadata={
             "returns_validated": report.processed,
             "submissions_by_status": MetadataValue.json(report.statuses),
+            # Read by the publish sensor: the year partitions of published_tables to refresh.
+            YEARS_TO_PUBLISH: MetadataValue.json(report.years),
+            "quarantined": MetadataValue.json(steps.quarantine_counts(normsdata.paths())),
         }
     )
     by_suite: dict[str, list[SuiteSummary]] = defaultdict(list)

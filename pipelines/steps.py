@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from pipelines.parsed.returns import parse_return
@@ -33,13 +33,15 @@ class StepReport:
     processed: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     summaries: list[SuiteSummary] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)  # year partitions of the published layer changed
 
 
-def receive_step(paths: Paths) -> StepReport:
+def receive_step(paths: Paths, only: Collection[str] | None = None) -> StepReport:
+    """Register new and changed files (all of them, or just `only`: paths relative to the inputs)."""
     paths.ensure()
     with store.writer(paths.database) as warehouse:
         recorded = warehouse.fingerprints()
-        files = receive(paths.inputs, paths.archive, recorded)
+        files = receive(paths.inputs, paths.archive, recorded, only)
         new = warehouse.record_received(files)
         return StepReport(len(new), warehouse.status_counts())
 
@@ -71,12 +73,25 @@ def validate_step(paths: Paths, today: dt.date | None = None) -> StepReport:
             report.summaries.extend(validated.summaries)
         report.processed = len(pending)
         report.statuses = warehouse.status_counts()
+        report.years = warehouse.years_affected_by(pending)
     return report
 
 
-def publish_step(paths: Paths) -> dict[str, int]:
+def quarantine_counts(paths: Paths) -> dict[str, int]:
+    """Rows and values held back in the warehouse, per validated table, for run metadata."""
+    with store.reader(paths.database) as connection:
+        return store.quarantine_counts(connection)
+
+
+def publish_coverage_step(paths: Paths) -> int:
     with store.writer(paths.database) as warehouse:
-        return warehouse.publish()
+        return warehouse.publish_coverage()
+
+
+def publish_step(paths: Paths, years: Collection[int] | None = None) -> dict[str, int]:
+    """Publish the data tables for `years` (all when None); the coverage is refreshed too."""
+    with store.writer(paths.database) as warehouse:
+        return warehouse.publish(years)
 
 
 def release_step(paths: Paths, today: dt.date | None = None):

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance
 
-from assets.definitions import defs
-from assets.resources import NormsdataPaths
+from assets.run import materialize_all
 from pipelines.forms.content import Activity, Cover, Outcome, ReturnContent
 from pipelines.settings import Paths
 
@@ -119,12 +118,8 @@ def run_pipeline(inputs: Path, warehouse: Path) -> None:
     """One real Dagster run of every asset and check, as `make run` does."""
     os.environ["DAGSTER_HOME"] = str(warehouse / ".dagster")
     (warehouse / ".dagster").mkdir(parents=True, exist_ok=True)
-    result = materialize(
-        list(defs.assets) + list(defs.asset_checks),
-        resources={"normsdata": NormsdataPaths(inputs_dir=str(inputs), warehouse_dir=str(warehouse))},
-        instance=DagsterInstance.ephemeral(),
-    )
-    assert result.success
+    result = materialize_all(inputs, warehouse, DagsterInstance.ephemeral())
+    assert result.success, [event.message for event in result.all_events if event.is_failure]
 
 
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

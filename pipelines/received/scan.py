@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,17 +99,22 @@ class ChangedWhileReading(RuntimeError):
     """The input file's bytes changed while we archived it; the next run picks it up again."""
 
 
-def receive(inputs: Path, archive: Path, known: dict[str, str] | None = None) -> list[ReceivedFile]:
+def receive(
+    inputs: Path, archive: Path, known: dict[str, str] | None = None, only: Collection[str] | None = None
+) -> list[ReceivedFile]:
     """Hash and archive every input file; `known` maps rel_path -> "size:mtime_ns:sha256" to skip re-hashing.
 
     Hashing is the only cost that grows with the size of the inputs folder on every run, so an
-    unchanged file (same size and mtime as recorded) reuses its recorded hash.
+    unchanged file (same size and mtime as recorded) reuses its recorded hash. `only` (paths
+    relative to `inputs`) restricts the scan to the files a sensor saw change.
     """
     known = known or {}
     received = []
     for path in iter_input_files(inputs):
         stat = path.stat()
         rel_path = path.relative_to(inputs).as_posix()
+        if only is not None and rel_path not in only:
+            continue
         fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
         recorded = known.get(rel_path)
         if recorded and recorded.rsplit(":", 1)[0] == fingerprint:

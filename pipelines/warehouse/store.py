@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import duckdb
@@ -25,6 +25,8 @@ from pipelines.validated.validate import Validated
 
 SQL_DIR = Path(__file__).with_name("sql")
 PUBLISHED_TABLES = ("activities", "prisons", "assistance_outcomes", "coverage")
+# The data tables a year partition replaces, and the year that places a row in a partition.
+YEAR_COLUMNS = {"activities": "reporting_year", "assistance_outcomes": "reporting_year", "prisons": "year"}
 
 
 def _sql(name: str) -> str:
@@ -235,15 +237,65 @@ class Store:
 
     # --- published --------------------------------------------------------------------------
 
-    def publish(self) -> dict[str, int]:
-        """Rebuild the published layer in one transaction; returns row counts per table."""
+    def publish(self, years: Collection[int] | None = None) -> dict[str, int]:
+        """Refresh the published layer in one transaction; returns row counts per table.
+
+        The bookkeeping (current submissions, coverage) is always rebuilt whole. The data tables
+        are replaced only for `years` (activities and outcomes by reporting year, prisons by the
+        year observed), or entirely when `years` is None: a year partition in Dagster.
+        """
         with self.transaction() as db:
             self._load_reference()
-            db.execute(_sql("publish.sql"))
+            db.execute(_sql("coverage.sql"))
+            db.execute(_sql("tables.sql"))
+            for table, year_column in YEAR_COLUMNS.items():
+                self._replace_years(table, year_column, years)
             return {
                 table: db.execute(f"SELECT count(*) FROM published.{table}").fetchone()[0]  # noqa: S608
                 for table in PUBLISHED_TABLES
             }
+
+    def publish_coverage(self) -> int:
+        """Only the bookkeeping: which submission is current, and what became of every file."""
+        with self.transaction() as db:
+            self._load_reference()
+            db.execute(_sql("coverage.sql"))
+            return db.execute("SELECT count(*) FROM published.coverage").fetchone()[0]
+
+    def _replace_years(self, table: str, year_column: str, years: Collection[int] | None) -> None:
+        """published.<table> := next_<table> for `years` (all years when None), other years untouched."""
+        # Table and column names come from YEAR_COLUMNS, never from input.
+        if years is None:
+            self.db.execute(f"CREATE OR REPLACE TABLE published.{table} AS SELECT * FROM next_{table}")
+            return
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS published.{table} AS SELECT * FROM next_{table} LIMIT 0")
+        wanted = sorted(set(years))
+        self.db.execute(f"DELETE FROM published.{table} WHERE list_contains(?, {year_column})", [wanted])  # noqa: S608
+        self.db.execute(
+            f"INSERT INTO published.{table} SELECT * FROM next_{table} "  # noqa: S608
+            f"WHERE list_contains(?, {year_column})",
+            [wanted],
+        )
+
+    def years_affected_by(self, submission_ids: list[str]) -> list[int]:
+        """The year partitions newly accepted submissions change: their reporting year, and every
+        year observed in a return for the same state and reporting year (their own prison columns
+        and those of the return they supersede). A rejected return changes only the coverage."""
+        rows = self.db.execute(
+            """
+            WITH decided AS (
+                SELECT c.iso3, c.reporting_year FROM validated.covers c JOIN received.submissions s USING (submission_id)
+                WHERE list_contains(?, c.submission_id) AND s.status IN ('ACCEPTED', 'ACCEPTED_WITH_WARNINGS')
+            ), siblings AS (
+                SELECT c.submission_id FROM validated.covers c JOIN decided USING (iso3, reporting_year)
+            )
+            SELECT reporting_year FROM decided
+            UNION SELECT v.year FROM validated.prison_values v JOIN siblings USING (submission_id)
+            ORDER BY 1
+            """,
+            [submission_ids],
+        ).fetchall()
+        return [row[0] for row in rows]
 
     def _load_reference(self) -> None:
         members = [countries.country_info(iso3) for iso3 in countries.member_states()]
@@ -288,6 +340,13 @@ def published_frames(connection: duckdb.DuckDBPyConnection) -> dict[str, pd.Data
     return {
         table: connection.execute(f"SELECT * FROM published.{table}").df()  # noqa: S608 (fixed names)
         for table in PUBLISHED_TABLES
+    }
+
+
+def quarantine_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {
+        table: connection.execute(f"SELECT count(*) FROM validated.{table} WHERE quarantined").fetchone()[0]  # noqa: S608
+        for table in ("activities", "outcomes", "prison_values")
     }
 
 

@@ -11,22 +11,28 @@ from assets.definitions import defs
 
 REPO = Path(__file__).resolve().parents[2]
 
-# A snapshot of the graph: renaming a key, group or check is a reviewed change of this list.
-EXPECTED_ASSETS = {
-    "received_submissions": ("received", set()),
-    "parsed_returns": ("parsed", {"received_submissions"}),
-    "validated_returns": ("validated", {"parsed_returns"}),
-    "published_tables": ("warehouse", {"validated_returns"}),
-    "release": ("release", {"published_tables"}),
+# A snapshot of the graph: renaming a key, group, check, job or sensor is a reviewed change here.
+EXPECTED_ASSETS = {  # key: (group, parents, partitioned by year)
+    "received_submissions": ("received", set(), False),
+    "parsed_returns": ("parsed", {"received_submissions"}, False),
+    "validated_returns": ("validated", {"parsed_returns"}, False),
+    "published_coverage": ("warehouse", {"validated_returns"}, False),
+    "published_tables": ("warehouse", {"published_coverage"}, True),
+    "release": ("release", {"published_tables", "published_coverage"}, False),
 }
-EXPECTED_CHECKS = {
-    ("validated_returns", "cover_suite"),
-    ("validated_returns", "activities_suite"),
-    ("validated_returns", "prisons_suite"),
-    ("validated_returns", "outcomes_suite"),
-    ("published_tables", "published_primary_keys_unique"),
-    ("published_tables", "published_tables_not_empty"),
+EXPECTED_CHECKS = {  # (asset, check): blocking
+    ("validated_returns", "cover_suite"): False,
+    ("validated_returns", "activities_suite"): False,
+    ("validated_returns", "prisons_suite"): False,
+    ("validated_returns", "outcomes_suite"): False,
+    ("published_coverage", "no_state_year_vanished"): True,
+    ("published_tables", "published_primary_keys_unique"): True,
+    ("published_tables", "published_tables_not_empty"): True,
 }
+EXPECTED_JOBS = {"ingest", "publish", "cut_release", "everything"}
+EXPECTED_SENSORS = {"inputs_sensor", "publish_sensor"}
+EXPECTED_SCHEDULES = {"release_schedule"}
+WAREHOUSE_POOL = "duckdb"
 
 
 def test_asset_graph_snapshot():
@@ -37,10 +43,26 @@ def test_asset_graph_snapshot():
         found[key.to_user_string()] = (
             node.group_name,
             {parent.to_user_string() for parent in node.parent_keys},
+            node.partitions_def is not None,
         )
     assert found == EXPECTED_ASSETS
-    checks = {(check.asset_key.to_user_string(), check.name) for check in graph.asset_check_keys}
+    checks = {
+        (key.asset_key.to_user_string(), key.name): graph.get(key).blocking for key in graph.asset_check_keys
+    }
     assert checks == EXPECTED_CHECKS
+
+
+def test_jobs_sensors_schedules_snapshot():
+    assert {job.name for job in defs.jobs} == EXPECTED_JOBS
+    assert {sensor.name for sensor in defs.sensors} == EXPECTED_SENSORS
+    assert {schedule.name for schedule in defs.schedules} == EXPECTED_SCHEDULES
+
+
+def test_every_step_that_opens_the_warehouse_is_in_the_one_writer_pool():
+    """All assets and the structural checks touch the DuckDB file; the suites run inside validated_returns."""
+    job = defs.resolve_job_def("everything")
+    pools = {node.name: node.definition.pool for node in job.graph.node_dict.values()}
+    assert pools and all(pool == WAREHOUSE_POOL for pool in pools.values()), pools
 
 
 def test_dagster_definitions_validate_passes(tmp_path):
