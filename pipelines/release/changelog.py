@@ -6,7 +6,8 @@ canonical, so two values differ in text exactly when they differ. Facts:
 
 - coverage rows added since, now SUPERSEDED, now REJECTED (and, should it ever happen, removed);
 - prison values revised (same iso3, year, indicator; other value or obs_status), old -> new, with the
-  submission that revised it; prison values withdrawn;
+  submission that revised it; prison values added (an observation the previous release lacked: not
+  listed for a first release, where prisons.csv itself is the list); prison values withdrawn;
 - rows per table, previous -> now;
 - activities and outcomes per state, previous -> now, for the states whose counts changed.
 
@@ -141,9 +142,24 @@ def compare(current: Mapping[str, Records], previous: Mapping[str, Records] | No
     old_pr = _by_key(prev[PRISONS.name], PRISONS.primary_key)
     for key, row in now_pr.items():
         before = old_pr.get(key)
-        if before is None:
-            continue
         iso3, year, indicator = key
+        if before is None:
+            if not first:
+                changes += [
+                    Change(
+                        "value_added",
+                        PRISONS.name,
+                        iso3=iso3,
+                        reporting_year=row["reporting_year"],
+                        year=year,
+                        indicator=indicator,
+                        submission_id=row["submission_id"],
+                        field=field,
+                        new=row[field],
+                    )
+                    for field in ("value", "obs_status")
+                ]
+            continue
         for field in ("value", "obs_status"):
             if before.get(field, "") != row[field]:
                 changes.append(
@@ -214,6 +230,22 @@ def _submission_line(c: Change, extra: str = "") -> str:
     return f"- `{c.submission_id}` ({where}){extra}"
 
 
+def _added_values_lines(added: Sequence[Change]) -> list[str]:
+    """Prison values added, one line per state and submission: how many, for which years."""
+    groups: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for c in added:
+        groups.setdefault((c.iso3, c.submission_id), set()).add((c.year, c.indicator))
+    total = sum(len(keys) for keys in groups.values())
+    lines = [f"## Prison values added ({total})", ""]
+    for (iso3, submission_id), keys in sorted(groups.items()):
+        years = ", ".join(sorted({year for year, _ in keys}, key=lambda y: (_int_or(y), y)))
+        noun = "value" if len(keys) == 1 else "values"
+        lines.append(f"- {iso3}: {len(keys)} {noun} for {years}, from `{submission_id}`")
+    if not groups:
+        lines.append("None.")
+    return [*lines, ""]
+
+
 def render_markdown(
     changes: Sequence[Change],
     current: Mapping[str, Records],
@@ -253,7 +285,7 @@ def render_markdown(
             if superseded_by.get(c.submission_id)
             else "",
         ),
-        ("submission_rejected", "Returns rejected", lambda c: ""),
+        ("submission_rejected", "Returns rejected", lambda c: f" (was {c.old})" if c.old else ""),
         ("submission_removed", "Returns no longer listed", lambda c: f" (was {c.old})" if c.old else ""),
     )
     for kind, heading, extra in sections:
@@ -282,6 +314,8 @@ def render_markdown(
     if not revised:
         lines.append("None.")
     lines.append("")
+    if previous is not None:
+        lines += _added_values_lines(by_kind["value_added"])
     if by_kind["value_removed"]:
         lines += [f"## Prison values withdrawn ({len(by_kind['value_removed'])})", ""]
         for c in by_kind["value_removed"]:

@@ -195,7 +195,36 @@ def typed_rows(table: Table, frame: pd.DataFrame) -> list[tuple[Any, ...]]:
 
 def text_rows(table: Table, frame: pd.DataFrame) -> list[list[str]]:
     """The frame's rows as the CSV's field texts (unquoted), sorted as written."""
-    return [[format_value(v) for v in row] for row in typed_rows(table, frame)]
+    return format_rows(typed_rows(table, frame))
+
+
+def format_rows(rows: Iterable[Sequence[Any]]) -> list[list[str]]:
+    """Typed rows (as `typed_rows` returns them) as the CSV's field texts (unquoted)."""
+    return [[format_value(v) for v in row] for row in rows]
+
+
+def parse_text(column: Column, text: str) -> Any:
+    """The typed value a CSV field's text stands for: the inverse of `format_value` for the column's type.
+
+    Used where a table exists only as text (changes.csv) and must be written typed (Parquet).
+    String columns come back as written (a neutralised text keeps its `'`).
+    """
+    if text == "":
+        return None
+    kind = column.type
+    if kind == "integer":
+        return int(text)
+    if kind == "number":
+        return float(text)
+    if kind == "boolean":
+        if text not in ("true", "false"):
+            raise ReleaseDataError(f"{column.name}: not a boolean: {text!r}")
+        return text == "true"
+    if kind == "date":
+        return dt.date.fromisoformat(text)
+    if kind == "datetime":
+        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    return text
 
 
 def write_csv_bytes(table: Table, frame: pd.DataFrame) -> bytes:

@@ -1,10 +1,16 @@
-"""datapackage.json: a Frictionless Data Package v2 descriptor of a release's CSV files.
+"""datapackage.json: a Frictionless Data Package v2 descriptor of a release's files.
 
 Everything tabular comes from `layout`: per resource the file, a Table Schema (types, descriptions,
 `required` on primary-key columns and a few others, enums from the code lists, patterns,
 minimums), the primary key, `missingValues: [""]` and an explicit CSV dialect, so no reader has to
 sniff. Each resource also carries `bytes` and `hash` (`sha256:<hex>`, the v2 form), which
 `frictionless validate` checks.
+
+Beside the CSVs, every other data file is listed as a non-tabular resource (`"type": "file"`) with
+`bytes` and `hash`, which `frictionless validate` checks too: each table's Parquet twin (with
+`normsdata:same_rows_as` naming the CSV resource whose schema describes it) and the prepared
+attachments (DuckDB snapshot, overview page). The codebook (README.md) is rendered from this
+descriptor, so the licence and the citation (`normsdata:citation`) are stated once, here.
 
 Notes on frictionless 5.21 (the version pinned here), found by trying:
 - It reads the root `"$schema"` only to decide the standard version (v1/v2); it does not fetch or
@@ -14,6 +20,11 @@ Notes on frictionless 5.21 (the version pinned here), found by trying:
 - `trueValues`/`falseValues` default to `true, True, TRUE, 1` / `false, ...`; we pin them to
   `true`/`false`, what the CSV writer emits, so `True` in a file is an error, not accepted.
 - `pattern` constraints are anchored (`^...$`) by frictionless, as the Table Schema says.
+- Parquet as a *tabular* resource does not validate: frictionless reads it through
+  `pyarrow...to_pandas()`, a null in an integer or number column becomes NaN, and its pandas
+  parser tests `value is np.nan` (identity), so every null is a type or `minimum` error; and it
+  reports the resource's `bytes` as "actual None" (it never streams the file's bytes). Listed as
+  `"type": "file"`, the Parquet file's size and SHA-256 are checked and nothing else is guessed.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipelines.release.layout import LAYOUT_VERSION, Column, Table
+from pipelines.release.layout import LAYOUT_VERSION, Column, ReleaseFile, Table
 
 DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 DATARESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
@@ -56,6 +67,7 @@ PROTECTED = frozenset(
         "normsdata:synthetic",
         "normsdata:layout",
         "normsdata:content_hash",
+        "normsdata:citation",
     }
 )
 
@@ -111,6 +123,84 @@ def resource_descriptor(table: Table, data: bytes) -> dict[str, Any]:
     }
 
 
+def file_resource_descriptor(
+    *,
+    name: str,
+    path: str,
+    title: str,
+    description: str,
+    file_format: str,
+    mediatype: str,
+    size: int,
+    sha256: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A non-tabular resource: frictionless checks its size and hash, nothing else."""
+    return {
+        "$schema": DATARESOURCE_PROFILE,
+        "name": name,
+        "type": "file",
+        "path": path,
+        "title": title,
+        "description": description,
+        "format": file_format,
+        "mediatype": mediatype,
+        "bytes": size,
+        "hash": "sha256:" + sha256,
+        **extra,
+    }
+
+
+def parquet_resource_descriptor(table: Table, data: bytes) -> dict[str, Any]:
+    return file_resource_descriptor(
+        name=f"{table.name}_parquet",
+        path=table.parquet_file_name,
+        title=f"{table.title} (Parquet)",
+        description=(
+            f"The rows of {table.file_name}, in the same order, as Parquet with column types: "
+            f"resource {table.name!r} describes its columns."
+        ),
+        file_format="parquet",
+        mediatype="application/vnd.apache.parquet",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        **{"normsdata:same_rows_as": table.name},
+    )
+
+
+def attachment_resource_descriptor(entry: ReleaseFile, *, size: int, sha256: str) -> dict[str, Any]:
+    return file_resource_descriptor(
+        name=entry.file_name.replace(".", "_"),
+        path=entry.file_name,
+        title=entry.title,
+        description=entry.description,
+        file_format=entry.format,
+        mediatype=entry.mediatype,
+        size=size,
+        sha256=sha256,
+    )
+
+
+def citation(descriptor: Mapping[str, Any]) -> str:
+    """How to cite the release, from the descriptor's own creators, title, date, version and licence."""
+    creators = [
+        c["title"] for c in descriptor.get("contributors", []) if "creator" in c.get("roles", ["creator"])
+    ]
+    licences = ", ".join(lic.get("title") or lic["name"] for lic in descriptor.get("licenses", []))
+    release_date = descriptor["normsdata:release_date"]
+    parts = [
+        f"{'; '.join(creators) or descriptor['name']} ({release_date[:4]}).",
+        f"{descriptor['title']} [Data set].",
+        f"Release {descriptor['normsdata:release_id']} of {release_date},"
+        f" release layout {descriptor['normsdata:layout']}.",
+    ]
+    if descriptor.get("homepage"):
+        parts.append(f"{descriptor['homepage']}.")
+    if licences:
+        parts.append(f"Licence: {licences}.")
+    return " ".join(parts)
+
+
 def build_datapackage(
     resources: Sequence[tuple[Table, bytes]],
     *,
@@ -119,8 +209,13 @@ def build_datapackage(
     synthetic: bool,
     content_hash: str,
     extra_metadata: Mapping[str, Any] | None = None,
+    files: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The descriptor, as a dict in the order it is written."""
+    """The descriptor, as a dict in the order it is written.
+
+    `resources`: the CSV tables and their bytes; `files`: non-tabular resources after them
+    (`parquet_resource_descriptor`, `attachment_resource_descriptor`).
+    """
     title = (
         f"normsdata release {release_id}: crime prevention and criminal justice returns of UN member states"
     )
@@ -157,7 +252,9 @@ def build_datapackage(
         if key in PROTECTED:
             raise ValueError(f"extra_metadata may not set {key!r}: the publisher owns it")
         descriptor[key] = value
+    descriptor["normsdata:citation"] = citation(descriptor)
     descriptor["resources"] = [resource_descriptor(table, data) for table, data in resources]
+    descriptor["resources"] += [dict(entry) for entry in files]
     return descriptor
 
 

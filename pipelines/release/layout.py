@@ -24,13 +24,33 @@ FIELD_TYPES: tuple[str, ...] = ("string", "integer", "number", "boolean", "date"
 
 _FORM_JSON = Path(__file__).resolve().parent.parent / "reference" / "form.json"
 
-OBS_STATUS: tuple[str, ...] = ("A", "E", "P", "M", "Z")
-COVERAGE_STATUS: tuple[str, ...] = (
-    "ACCEPTED",
-    "ACCEPTED_WITH_WARNINGS",
-    "REJECTED",
-    "SUPERSEDED",
-    "DUPLICATE",
+# Code -> meaning, as the spec defines them; the enums, column descriptions and the codebook read these.
+OBS_STATUS_MEANINGS: dict[str, str] = {
+    "A": "normal value",
+    "E": "estimated value",
+    "P": "provisional value",
+    "M": "not available (value empty)",
+    "Z": "not applicable (value empty)",
+}
+OBS_STATUS: tuple[str, ...] = tuple(OBS_STATUS_MEANINGS)
+COVERAGE_STATUS_MEANINGS: dict[str, str] = {
+    "ACCEPTED": "nothing to report",
+    "ACCEPTED_WITH_WARNINGS": "published, with warnings or quarantined rows",
+    "REJECTED": "nothing published",
+    "SUPERSEDED": "replaced by a newer submission for the same state and reporting year",
+    "DUPLICATE": "same bytes as a file already received",
+}
+COVERAGE_STATUS: tuple[str, ...] = tuple(COVERAGE_STATUS_MEANINGS)
+
+# Derived prison indicators (form.json `prisons.derived`: numerator / denominator x 100) are rounded so.
+DERIVED_DECIMALS = 1
+# How the warehouse derives them (pipelines/warehouse/sql/tables.sql), for the codebook.
+DERIVATION_RULES: tuple[str, ...] = (
+    "computed per state and year from the published (reported) numerator and denominator, "
+    "when the numerator has a value and the denominator is greater than 0",
+    f"value = numerator / denominator x 100, rounded to {DERIVED_DECIMALS} decimal",
+    "obs_status E if either input is estimated, else P if either is provisional, else A",
+    "reporting_year and submission_id: those of the more recently reported of the two inputs",
 )
 
 
@@ -137,6 +157,11 @@ class Table:
                 raise ValueError(f"{self.name}.{column.name}: list_of needs multi")
 
     @property
+    def parquet_file_name(self) -> str:
+        """The Parquet twin of the CSV: same rows, same order, typed (pipelines/release/parquet.py)."""
+        return self.file_name.removesuffix(".csv") + ".parquet"
+
+    @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
@@ -239,14 +264,15 @@ PRISONS = Table(
         Column(
             "value",
             "number",
-            "The value; empty when obs_status is M or Z. Derived shares are percent, rounded to 1 decimal.",
+            "The value; empty when obs_status is M or Z. Derived shares are percent, rounded to "
+            f"{DERIVED_DECIMALS} decimal.",
             minimum=0,
         ),
         Column("unit", "string", "Unit of the value.", enum="PRISON_UNIT"),
         Column(
             "obs_status",
             "string",
-            "Observation status: A normal, E estimated, P provisional, M not available, Z not applicable.",
+            "Observation status: " + ", ".join(f"{c} {m}" for c, m in OBS_STATUS_MEANINGS.items()) + ".",
             enum="OBS_STATUS",
         ),
         Column("derived", "boolean", "true for the indicators the pipeline computes."),
@@ -316,9 +342,7 @@ COVERAGE = Table(
         Column(
             "status",
             "string",
-            "ACCEPTED (nothing to report), ACCEPTED_WITH_WARNINGS (published, with warnings or "
-            "quarantined rows), REJECTED (nothing published), SUPERSEDED (replaced by a newer submission "
-            "for the same state and reporting year), DUPLICATE (same bytes as a file already received).",
+            ", ".join(f"{code} ({meaning})" for code, meaning in COVERAGE_STATUS_MEANINGS.items()) + ".",
             enum="COVERAGE_STATUS",
         ),
         Column("superseded_by", "string", "The submission that superseded this one."),
@@ -339,16 +363,20 @@ COVERAGE = Table(
 # The four data tables, in ReleaseTables field order. Their CSV bytes make the content hash.
 DATA_TABLES: tuple[Table, ...] = (ACTIVITIES, PRISONS, ASSISTANCE_OUTCOMES, COVERAGE)
 
-CHANGE_KINDS: tuple[str, ...] = (
-    "submission_added",
-    "submission_superseded",
-    "submission_rejected",
-    "submission_removed",
-    "value_revised",
-    "value_removed",
-    "row_count",
-    "state_count",
-)
+CHANGE_KIND_MEANINGS: dict[str, str] = {
+    "submission_added": "a received file listed for the first time (new: its status)",
+    "submission_superseded": "a submission now superseded by a newer one (same state and reporting year)",
+    "submission_rejected": "a submission now rejected (nothing of it published)",
+    "submission_removed": "a submission the previous release listed and this one does not",
+    "value_added": "a prison observation (state, year, indicator) the previous release did not have",
+    "value_revised": "a prison observation whose value or obs_status changed (old -> new; submission_id: "
+    "the submission that revised it)",
+    "value_removed": "a prison observation the previous release had and this one does not",
+    "row_count": "rows of a table, previous -> now",
+    "state_count": "rows of activities or assistance_outcomes for one state, previous -> now "
+    "(only states whose count changed)",
+}
+CHANGE_KINDS: tuple[str, ...] = tuple(CHANGE_KIND_MEANINGS)
 
 # Machine-readable CHANGELOG.md: depends on the previous release, so never part of the content hash.
 CHANGES = Table(
@@ -368,7 +396,7 @@ CHANGES = Table(
             "string",
             "The submission concerned; for a revised value, the one that revised it.",
         ),
-        Column("field", "string", "The field that changed (status, value, obs_status, rows)."),
+        Column("field", "string", "The field concerned (status, value, obs_status, rows)."),
         Column("old", "string", "Value in the previous release, as written there."),
         Column("new", "string", "Value in this release, as written here."),
     ),
@@ -381,6 +409,74 @@ ALL_TABLES: tuple[Table, ...] = (*DATA_TABLES, CHANGES)
 DATAPACKAGE = "datapackage.json"
 CHANGELOG = "CHANGELOG.md"
 SHA256SUMS = "SHA256SUMS"
+README = "README.md"
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    """A file of a release folder other than the tables' CSV and Parquet files: what it is."""
+
+    file_name: str
+    title: str
+    description: str
+    format: str
+    mediatype: str
+
+
+# The release's own documents, in the order the codebook lists them.
+DOCUMENTS: tuple[ReleaseFile, ...] = (
+    ReleaseFile(
+        README, "Codebook", "This file: every file, column and code of the release.", "md", "text/markdown"
+    ),
+    ReleaseFile(
+        DATAPACKAGE,
+        "Data Package descriptor",
+        "Frictionless Data Package v2: every table's schema (types, constraints, primary keys, code lists),"
+        " licence, and the size and SHA-256 of every listed file.",
+        "json",
+        "application/json",
+    ),
+    ReleaseFile(
+        CHANGELOG,
+        "Changelog",
+        "What changed since the previous release, for people; changes.csv holds the same facts.",
+        "md",
+        "text/markdown",
+    ),
+    ReleaseFile(
+        SHA256SUMS,
+        "Checksums",
+        "SHA-256 of every other file of the release, for `sha256sum -c SHA256SUMS`.",
+        "txt",
+        "text/plain",
+    ),
+)
+
+# Prepared files a release may include (publish_release(attachments=..., overview=...)); no others.
+SNAPSHOT = ReleaseFile(
+    "normsdata.duckdb",
+    "DuckDB snapshot",
+    "A DuckDB database with the warehouse's published and reference schemas (tables, views, "
+    "comments), for SQL; open it read-only: `duckdb.connect('normsdata.duckdb', read_only=True)`.",
+    "duckdb",
+    "application/octet-stream",
+)
+OVERVIEW = ReleaseFile(
+    "overview.html",
+    "Overview",
+    "A self-contained HTML page summarising the release, with charts; open it in a browser.",
+    "html",
+    "text/html",
+)
+ATTACHMENTS: tuple[ReleaseFile, ...] = (SNAPSHOT, OVERVIEW)
+
+
+def attachment(file_name: str) -> ReleaseFile:
+    for entry in ATTACHMENTS:
+        if entry.file_name == file_name:
+            return entry
+    known = ", ".join(a.file_name for a in ATTACHMENTS)
+    raise KeyError(f"{file_name!r} is not a file a release may include (layout {LAYOUT_VERSION}: {known})")
 
 
 def table(name: str) -> Table:

@@ -14,6 +14,12 @@ SHA256SUMS last, the folder is checked with frictionless, fsynced, renamed into 
 is replaced by a new symlink in one rename: a reader sees the old complete release or the new
 complete release, never a half-written one. A crash leaves at most a `.partial-*` folder or a
 `latest.tmp-*` link, which the next publish removes first.
+
+A release folder holds, per data table and for changes.csv, the CSV and its Parquet twin; CHANGELOG.md;
+datapackage.json (every CSV as a table, every other data file with its size and hash); README.md, the
+codebook rendered from that descriptor; the prepared attachments the caller hands in (layout.ATTACHMENTS:
+the DuckDB snapshot, the overview page); and SHA256SUMS of all of them. Only the CSVs make the content
+hash, so a snapshot that is not byte-for-byte reproducible never makes an identical dataset "new".
 """
 
 from __future__ import annotations
@@ -25,15 +31,32 @@ import hashlib
 import logging
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipelines.release.changelog import build_changelog
-from pipelines.release.csv_format import rows_to_csv_bytes, text_rows
-from pipelines.release.datapackage import build_datapackage, datapackage_bytes
-from pipelines.release.layout import CHANGELOG, CHANGES, DATA_TABLES, DATAPACKAGE, SHA256SUMS
+from pipelines.release.codebook import render_codebook
+from pipelines.release.csv_format import format_rows, parse_text, rows_to_csv_bytes, typed_rows
+from pipelines.release.datapackage import (
+    attachment_resource_descriptor,
+    build_datapackage,
+    datapackage_bytes,
+    parquet_resource_descriptor,
+)
+from pipelines.release.layout import (
+    ATTACHMENTS,
+    CHANGELOG,
+    CHANGES,
+    DATA_TABLES,
+    DATAPACKAGE,
+    OVERVIEW,
+    README,
+    SHA256SUMS,
+    attachment,
+)
+from pipelines.release.parquet import parquet_bytes
 from pipelines.release.tables import ReleaseTables
 
 log = logging.getLogger(__name__)
@@ -75,10 +98,21 @@ def folder_content_hash(folder: Path) -> str | None:
     return content_hash(data)
 
 
-def sha256sums(files: Mapping[str, bytes]) -> bytes:
-    """`sha256sum -c` format, sorted by name."""
-    lines = [f"{hashlib.sha256(files[name]).hexdigest()}  {name}\n" for name in sorted(files)]
+AttachmentWriter = Callable[[Path], None]
+
+
+def sha256sums(digests: Mapping[str, str]) -> bytes:
+    """`sha256sum -c` format (file name -> hex SHA-256), sorted by name."""
+    lines = [f"{digests[name]}  {name}\n" for name in sorted(digests)]
     return "".join(lines).encode("utf-8")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def latest_release(releases_dir: Path) -> str | None:
@@ -160,6 +194,81 @@ def validate_folder(folder: Path) -> None:
         raise ReleaseError(f"frictionless rejects the release in {folder}: {shown}")
 
 
+# Every table with a CSV (and so a Parquet twin) in the release.
+CSV_TABLES = (*DATA_TABLES, CHANGES)
+
+
+def _changes_and_parquet(
+    typed: Mapping[str, list[tuple[Any, ...]]],
+    rows: Mapping[str, list[list[str]]],
+    previous_folder: Path | None,
+    *,
+    release_id: str,
+    synthetic: bool,
+) -> dict[str, bytes]:
+    """changes.csv and CHANGELOG.md against the previous release, and the Parquet twin of every CSV.
+
+    The Parquet files come from the very typed rows the CSVs were written from; changes.csv exists
+    only as text, so its rows are parsed back to the layout's types first.
+    """
+    current = {
+        t.name: [dict(zip(t.column_names, row, strict=True)) for row in rows[t.name]] for t in DATA_TABLES
+    }
+    changelog = build_changelog(
+        current,
+        previous_folder,
+        release_id=release_id,
+        previous_release_id=previous_folder.name if previous_folder else None,
+        synthetic=synthetic,
+    )
+    change_rows = [c.as_row() for c in changelog.changes]
+    typed = {
+        **typed,
+        CHANGES.name: [
+            tuple(parse_text(column, text) for column, text in zip(CHANGES.columns, row, strict=True))
+            for row in change_rows
+        ],
+    }
+    files = {
+        CHANGES.file_name: rows_to_csv_bytes(CHANGES, change_rows),
+        CHANGELOG: changelog.markdown.encode("utf-8"),
+    }
+    for t in CSV_TABLES:
+        files[t.parquet_file_name] = parquet_bytes(t, typed[t.name])
+    return files
+
+
+def _check_attachments(
+    attachments: Mapping[str, AttachmentWriter] | None, overview: Callable[..., str] | None
+) -> dict[str, AttachmentWriter]:
+    """The attachment writers by file name; only files layout.ATTACHMENTS names are accepted."""
+    writers = dict(attachments or {})
+    for name in writers:
+        try:
+            attachment(name)
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
+    if overview is not None and OVERVIEW.file_name in writers:
+        raise ValueError(f"overview given twice: as overview= and as attachments[{OVERVIEW.file_name!r}]")
+    return writers
+
+
+def _write_attachments(partial: Path, writers: Mapping[str, AttachmentWriter]) -> dict[str, tuple[int, str]]:
+    """Call each writer with its path inside the partial folder; file name -> (size, sha256)."""
+    written: dict[str, tuple[int, str]] = {}
+    for name in sorted(writers):
+        path = partial / name
+        try:
+            writers[name](path)
+        except Exception as exc:
+            raise ReleaseError(f"the writer of {name} failed: {exc}") from exc
+        if path.is_symlink() or not path.is_file():
+            raise ReleaseError(f"the writer of {name} did not create the regular file {path}")
+        _fsync_path(path)
+        written[name] = (path.stat().st_size, file_sha256(path))
+    return written
+
+
 def publish_release(
     tables: ReleaseTables,
     releases_dir: Path,
@@ -168,19 +277,36 @@ def publish_release(
     synthetic: bool,
     extra_metadata: dict[str, Any] | None = None,
     validate: bool = True,
+    attachments: Mapping[str, AttachmentWriter] | None = None,
+    overview: Callable[..., str] | None = None,
 ) -> PublishedRelease:
     """Write the tables as a release under `releases_dir` and point `releases_dir/latest` at it.
 
     Returns the release `latest` points at afterwards; `created` is False when nothing was written
     (`latest` already had the same content, or a folder with this id existed and `latest` was only
     moved back to it). `validate=False` skips the frictionless check before the release goes live.
+
+    Prepared files (only those `layout.ATTACHMENTS` names, e.g. `normsdata.duckdb`):
+    - `attachments`: file name -> writer, called as `writer(path)` with the path to create inside
+      the hidden partial folder, e.g. `{"normsdata.duckdb": lambda path: write_snapshot(database, path)}`.
+      It must leave exactly that regular file (no `.wal` or other companions).
+    - `overview`: a renderer called as `overview(tables, release_id=..., synthetic=...)` (the
+      `tables` given here, this release's id) whose text is written, UTF-8, as `overview.html`:
+      pass `render_overview` itself; it cannot be an attachment because the release id is known
+      only here. Give it once, not also as `attachments["overview.html"]`.
+    Both are called only when a new release is written, after the CSVs are known to be new; each
+    file is listed in SHA256SUMS and, with its size and SHA-256, in datapackage.json and README.md.
+    A writer that raises, or leaves a wrong file set, fails the publish (ReleaseError); `latest` is
+    unchanged and the partial folder is removed by the next publish.
     """
+    writers = _check_attachments(attachments, overview)
     releases_dir = Path(releases_dir)
     releases_dir.mkdir(parents=True, exist_ok=True)
     with _publish_lock(releases_dir):
         remove_leftovers(releases_dir)
 
-        rows = {t.name: text_rows(t, tables.frame(t)) for t in DATA_TABLES}
+        typed = {t.name: typed_rows(t, tables.frame(t)) for t in DATA_TABLES}
+        rows = {t.name: format_rows(typed[t.name]) for t in DATA_TABLES}
         data = {t.file_name: rows_to_csv_bytes(t, rows[t.name]) for t in DATA_TABLES}
         digest = content_hash(data)
         release_id = f"{release_date:%Y-%m-%d}-{digest[:8]}"
@@ -200,35 +326,54 @@ def publish_release(
 
         partial = releases_dir / f"{PARTIAL_PREFIX}{release_id}-{os.getpid()}"
         partial.mkdir()
-        files: dict[str, bytes] = dict(data)
-
-        current = {
-            t.name: [dict(zip(t.column_names, row, strict=True)) for row in rows[t.name]] for t in DATA_TABLES
-        }
-        changelog = build_changelog(
-            current,
-            releases_dir / previous_id if previous_id else None,
-            release_id=release_id,
-            previous_release_id=previous_id,
-            synthetic=synthetic,
+        files = dict(data)
+        files.update(
+            _changes_and_parquet(
+                typed,
+                rows,
+                releases_dir / previous_id if previous_id else None,
+                release_id=release_id,
+                synthetic=synthetic,
+            )
         )
-        files[CHANGES.file_name] = rows_to_csv_bytes(CHANGES, [c.as_row() for c in changelog.changes])
-        files[CHANGELOG] = changelog.markdown.encode("utf-8")
+        if overview is not None:
+            try:
+                page = overview(tables, release_id=release_id, synthetic=synthetic)
+            except Exception as exc:
+                raise ReleaseError(f"the renderer of {OVERVIEW.file_name} failed: {exc}") from exc
+            files[OVERVIEW.file_name] = page.encode("utf-8")
+        attached = _write_attachments(partial, writers)
+        digests = {name: hashlib.sha256(blob).hexdigest() for name, blob in files.items()}
+        sizes = {name: len(blob) for name, blob in files.items()}
+        for name, (size, sha256) in attached.items():
+            sizes[name], digests[name] = size, sha256
 
-        resources = [(t, files[t.file_name]) for t in (*DATA_TABLES, CHANGES)]
         descriptor = build_datapackage(
-            resources,
+            [(t, files[t.file_name]) for t in CSV_TABLES],
             release_id=release_id,
             release_date=release_date,
             synthetic=synthetic,
             content_hash=digest,
             extra_metadata=extra_metadata,
+            files=[
+                *(parquet_resource_descriptor(t, files[t.parquet_file_name]) for t in CSV_TABLES),
+                *(
+                    attachment_resource_descriptor(a, size=sizes[a.file_name], sha256=digests[a.file_name])
+                    for a in ATTACHMENTS
+                    if a.file_name in sizes
+                ),
+            ],
         )
         files[DATAPACKAGE] = datapackage_bytes(descriptor)
+        files[README] = render_codebook(descriptor).encode("utf-8")  # the codebook reads the descriptor
+        digests.update({name: hashlib.sha256(files[name]).hexdigest() for name in (DATAPACKAGE, README)})
 
         for name in sorted(files):
             _write_file(partial / name, files[name])
-        _write_file(partial / SHA256SUMS, sha256sums(files))  # last: its presence means complete
+        unexpected = sorted({p.name for p in partial.iterdir()} - set(digests))
+        if unexpected:
+            raise ReleaseError(f"unexpected files in the release being written: {', '.join(unexpected)}")
+        _write_file(partial / SHA256SUMS, sha256sums(digests))  # last: its presence means complete
 
         if validate:
             validate_folder(partial)

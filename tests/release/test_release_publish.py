@@ -62,13 +62,19 @@ def test_first_release_folder(releases):
     assert visible(releases) == sorted([published.release_id, "latest"])
     assert sorted(p.name for p in published.path.iterdir()) == [
         "CHANGELOG.md",
+        "README.md",
         "SHA256SUMS",
         "activities.csv",
+        "activities.parquet",
         "assistance_outcomes.csv",
+        "assistance_outcomes.parquet",
         "changes.csv",
+        "changes.parquet",
         "coverage.csv",
+        "coverage.parquet",
         "datapackage.json",
         "prisons.csv",
+        "prisons.parquet",
     ]
     data = b"".join((published.path / name).read_bytes() for name in sorted(t.file_name for t in DATA_TABLES))
     assert hashlib.sha256(data).hexdigest() == published.content_hash
@@ -81,7 +87,9 @@ def test_frictionless_cli_validates_the_release(releases):
     report = json.loads(result.stdout)
     assert report["valid"] is True
     tasks = {task["name"]: task for task in report["tasks"]}
-    assert set(tasks) == {"activities", "prisons", "assistance_outcomes", "coverage", "changes"}
+    tables = {"activities", "prisons", "assistance_outcomes", "coverage", "changes"}
+    assert set(tasks) == tables | {f"{name}_parquet" for name in tables}
+    assert {tasks[f"{name}_parquet"]["type"] for name in tables} == {"file"}
     assert tasks["prisons"]["stats"]["rows"] == 9
     # and through `latest`, as the public would
     result = frictionless_validate(releases / "latest")
@@ -131,22 +139,29 @@ def test_datapackage_descriptor(releases):
     assert "SYNTHETIC" in descriptor["title"]
     assert descriptor["homepage"] == "https://example.org/normsdata"
     resources = {r["name"]: r for r in descriptor["resources"]}
+    names = ("activities", "prisons", "assistance_outcomes", "coverage", "changes")
     assert [r["path"] for r in descriptor["resources"]] == [
-        "activities.csv",
-        "prisons.csv",
-        "assistance_outcomes.csv",
-        "coverage.csv",
-        "changes.csv",
+        *(f"{name}.csv" for name in names),
+        *(f"{name}.parquet" for name in names),
     ]
     for resource in resources.values():
         assert resource["$schema"] == "https://datapackage.org/profiles/2.0/dataresource.json"
-        assert resource["format"] == "csv"
-        assert resource["mediatype"] == "text/csv"
-        assert resource["encoding"] == "utf-8"
         data = (published.path / resource["path"]).read_bytes()
         assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
         assert resource["bytes"] == len(data)
-        assert resource["schema"]["missingValues"] == [""]
+        if resource["path"].endswith(".csv"):
+            assert resource["type"] == "table"
+            assert resource["format"] == "csv"
+            assert resource["mediatype"] == "text/csv"
+            assert resource["encoding"] == "utf-8"
+            assert resource["schema"]["missingValues"] == [""]
+        else:  # the Parquet twin points at the CSV resource whose schema describes it
+            assert resource["type"] == "file"
+            assert resource["format"] == "parquet"
+            assert resource["mediatype"] == "application/vnd.apache.parquet"
+            assert resources[resource["normsdata:same_rows_as"]]["path"] == resource["path"].replace(
+                ".parquet", ".csv"
+            )
     activities = {f["name"]: f for f in resources["activities"]["schema"]["fields"]}
     assert resources["activities"]["schema"]["primaryKey"] == ["iso3", "reporting_year", "activity_id"]
     assert activities["activity_id"]["constraints"]["required"] is True
