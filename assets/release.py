@@ -13,7 +13,8 @@ from pipelines.warehouse import continuity, store
     pool=names.DUCKDB_POOL,
 )
 def release(normsdata: NormsdataPaths) -> MaterializeResult:
-    """The open-data release: CSVs, datapackage.json, CHANGELOG.md and SHA256SUMS under releases/."""
+    """The open-data release under releases/: CSV and Parquet tables, datapackage.json, the README
+    codebook, CHANGELOG.md and changes.csv, overview.html, a DuckDB snapshot, SHA256SUMS."""
     paths = normsdata.paths()
     with store.reader(paths.database) as connection:
         # The release schedule compares this with published_tables' latest to skip idle nights.

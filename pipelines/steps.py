@@ -97,10 +97,21 @@ def publish_step(paths: Paths, years: Collection[int] | None = None) -> dict[str
 def release_step(paths: Paths, today: dt.date | None = None):
     """Cut a release from the published layer, read through a read-only connection."""
     from pipelines.release import ReleaseTables, publish_release
+    from pipelines.release.layout import SNAPSHOT
+    from pipelines.release.overview import render_overview
+    from pipelines.warehouse.snapshot import write_snapshot
 
     today = today or dt.datetime.now(dt.UTC).date()
     with store.reader(paths.database) as connection:
         frames = store.published_frames(connection)
         synthetic = store.is_synthetic(connection)
     tables = ReleaseTables(**frames)
-    return publish_release(tables, paths.releases, release_date=today, synthetic=synthetic)
+    return publish_release(
+        tables,
+        paths.releases,
+        release_date=today,
+        synthetic=synthetic,
+        # Analysts query the release's own copy, never holding a lock on the pipeline's file.
+        attachments={SNAPSHOT.file_name: lambda target: write_snapshot(paths.database, target)},
+        overview=render_overview,
+    )

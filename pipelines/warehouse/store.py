@@ -22,6 +22,7 @@ from pipelines.received.scan import ReceivedFile
 from pipelines.reference import countries
 from pipelines.reference import form as vocabulary
 from pipelines.validated.validate import Validated
+from pipelines.warehouse import catalog
 
 SQL_DIR = Path(__file__).with_name("sql")
 PUBLISHED_TABLES = ("activities", "prisons", "assistance_outcomes", "coverage")
@@ -250,6 +251,7 @@ class Store:
             db.execute(_sql("tables.sql"))
             for table, year_column in YEAR_COLUMNS.items():
                 self._replace_years(table, year_column, years)
+            catalog.document(db)  # views and COMMENT ON, after the tables they describe are rebuilt
             return {
                 table: db.execute(f"SELECT count(*) FROM published.{table}").fetchone()[0]  # noqa: S608
                 for table in PUBLISHED_TABLES
@@ -260,15 +262,18 @@ class Store:
         with self.transaction() as db:
             self._load_reference()
             db.execute(_sql("coverage.sql"))
+            catalog.document(db)  # CREATE OR REPLACE dropped the bookkeeping tables' comments
             return db.execute("SELECT count(*) FROM published.coverage").fetchone()[0]
 
     def _replace_years(self, table: str, year_column: str, years: Collection[int] | None) -> None:
         """published.<table> := next_<table> for `years` (all years when None), other years untouched."""
         # Table and column names come from YEAR_COLUMNS, never from input.
         if years is None:
-            self.db.execute(f"CREATE OR REPLACE TABLE published.{table} AS SELECT * FROM next_{table}")
+            self.db.execute(f"CREATE OR REPLACE TABLE published.{table} AS SELECT * FROM next_{table}")  # noqa: S608
             return
-        self.db.execute(f"CREATE TABLE IF NOT EXISTS published.{table} AS SELECT * FROM next_{table} LIMIT 0")
+        self.db.execute(
+            f"CREATE TABLE IF NOT EXISTS published.{table} AS SELECT * FROM next_{table} LIMIT 0"  # noqa: S608
+        )
         wanted = sorted(set(years))
         self.db.execute(f"DELETE FROM published.{table} WHERE list_contains(?, {year_column})", [wanted])  # noqa: S608
         self.db.execute(
@@ -284,7 +289,8 @@ class Store:
         rows = self.db.execute(
             """
             WITH decided AS (
-                SELECT c.iso3, c.reporting_year FROM validated.covers c JOIN received.submissions s USING (submission_id)
+                SELECT c.iso3, c.reporting_year
+                FROM validated.covers c JOIN received.submissions s USING (submission_id)
                 WHERE list_contains(?, c.submission_id) AND s.status IN ('ACCEPTED', 'ACCEPTED_WITH_WARNINGS')
             ), siblings AS (
                 SELECT c.submission_id FROM validated.covers c JOIN decided USING (iso3, reporting_year)
