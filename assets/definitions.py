@@ -4,6 +4,7 @@ import os
 
 from dagster import Definitions, EnvVar
 
+from assets.feedback import feedback
 from assets.jobs import everything_job, ingest_job, publish_job, release_job
 from assets.parsed import parsed_returns
 from assets.received import received_submissions
@@ -33,6 +34,7 @@ defs = Definitions(
         parsed_returns,
         validated_returns,
         published_coverage,
+        feedback,
         published_tables,
         release,
     ],

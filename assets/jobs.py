@@ -11,7 +11,9 @@ from assets.partitions import YEARS
 # New files to coverage: everything up to the per-submission bookkeeping, no year partitions needed.
 ingest_job = define_asset_job(
     names.INGEST_JOB,
-    selection=AssetSelection.assets(names.RECEIVED, names.PARSED, names.VALIDATED, names.PUBLISHED_COVERAGE),
+    selection=AssetSelection.assets(
+        names.RECEIVED, names.PARSED, names.VALIDATED, names.PUBLISHED_COVERAGE, names.FEEDBACK
+    ),
     description="Receive, parse and validate new files; write feedback; refresh the coverage.",
 )
 

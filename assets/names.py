@@ -13,6 +13,7 @@ GROUP_PARSED = "parsed"
 GROUP_VALIDATED = "validated"
 GROUP_WAREHOUSE = "warehouse"
 GROUP_RELEASE = "release"
+GROUP_FEEDBACK = "feedback"
 
 SUITE_CHECKS = {suite: f"{suite}_suite" for suite in ("cover", "activities", "prisons", "outcomes")}
 CHECK_PRIMARY_KEYS = "published_primary_keys_unique"

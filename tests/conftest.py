@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
+from dagster import DagsterInstance, ExecuteInProcessResult
 
 from assets.run import materialize_all
 from pipelines.forms.content import Activity, Cover, Outcome, ReturnContent
@@ -114,12 +114,13 @@ def sample_return(
     return ReturnContent(cover, activities, prisons, outcomes)
 
 
-def run_pipeline(inputs: Path, warehouse: Path) -> None:
+def run_pipeline(inputs: Path, warehouse: Path) -> ExecuteInProcessResult:
     """One real Dagster run of every asset and check, as `make run` does."""
     os.environ["DAGSTER_HOME"] = str(warehouse / ".dagster")
     (warehouse / ".dagster").mkdir(parents=True, exist_ok=True)
     result = materialize_all(inputs, warehouse, DagsterInstance.ephemeral())
     assert result.success, [event.message for event in result.all_events if event.is_failure]
+    return result
 
 
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

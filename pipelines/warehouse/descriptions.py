@@ -85,6 +85,15 @@ def _release_table(table: layout.Table) -> Documented:
 
 
 _A, _P, _C = layout.ACTIVITIES, layout.PRISONS, layout.COVERAGE  # columns other objects borrow
+_COVERAGE_FEEDBACK_COLUMNS = (
+    "submission_id",
+    "file_name",
+    "iso3",
+    "reporting_year",
+    "status",
+    "errors",
+    "warnings",
+)
 _RANK_ORDER = (
     "newest first: the later received_at (file modification time), then the later Cover submission "
     "date, then the later file path (KAZ_2023_v2.xlsx after KAZ_2023.xlsx)"
@@ -270,6 +279,20 @@ def _views() -> tuple[Documented, ...]:
             {
                 **prison_columns,
                 "year": "The most recent year with a value for this member state and indicator.",
+            },
+        ),
+        Documented(
+            "published",
+            "coverage_feedback",
+            "VIEW",
+            "Every row of published.coverage with where the feedback for its focal point lies, relative "
+            "to the warehouse folder ($NORMSDATA_WAREHOUSE).",
+            {
+                **{name: _like(_C, name) for name in _COVERAGE_FEEDBACK_COLUMNS},
+                "feedback_folder": "feedback/<submission_id>: feedback.md always, feedback.xlsx (the file "
+                "as sent, problem cells marked and commented, an Issues sheet) whenever it could be opened.",
+                "feedback_md": "The submission's feedback.md: status, counts and every message, in the "
+                "form's language.",
             },
         ),
         Documented(

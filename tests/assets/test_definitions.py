@@ -17,6 +17,7 @@ EXPECTED_ASSETS = {  # key: (group, parents, partitioned by year)
     "parsed_returns": ("parsed", {"received_submissions"}, False),
     "validated_returns": ("validated", {"parsed_returns"}, False),
     "published_coverage": ("warehouse", {"validated_returns"}, False),
+    "feedback": ("feedback", {"published_coverage"}, False),
     "published_tables": ("warehouse", {"published_coverage"}, True),
     "release": ("release", {"published_tables", "published_coverage"}, False),
 }

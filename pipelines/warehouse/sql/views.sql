@@ -75,3 +75,11 @@ SELECT reporting_year, region, thematic_area,
 FROM published.activities
 GROUP BY reporting_year, region, thematic_area
 ORDER BY reporting_year, region, thematic_area;
+
+-- Every coverage row with where its feedback for the focal point lies (pipelines/feedback).
+CREATE OR REPLACE VIEW published.coverage_feedback AS
+SELECT submission_id, file_name, iso3, reporting_year, status, errors, warnings,
+       'feedback/' || submission_id AS feedback_folder,
+       'feedback/' || submission_id || '/feedback.md' AS feedback_md
+FROM published.coverage
+ORDER BY submission_id;
