@@ -15,6 +15,7 @@ import duckdb
 
 from pipelines.findings import FINDING_COLUMNS, Finding, Severity
 from pipelines.reference.form import SHEET_KINDS
+from pipelines.validated.suites import SuiteSummary
 
 # Still moving through the pipeline: their feedback would only say "not yet".
 PENDING_STATUSES = ("RECEIVED", "PARSED")
@@ -142,17 +143,10 @@ def _findings(connection: duckdb.DuckDBPyConnection) -> dict[str, list[Finding]]
 
 
 @dataclass(frozen=True)
-class SuiteResult:
-    """One expectation's outcome over all rows of one validated batch."""
+class SuiteResult(SuiteSummary):
+    """One expectation's outcome over all rows of one validated batch, as the warehouse keeps it."""
 
-    batch_id: str
-    suite: str
-    rule: str
-    column: str
-    severity: str
-    success: bool
-    unexpected_count: int
-    element_count: int
+    batch_id: str = ""
 
 
 def suite_results(connection: duckdb.DuckDBPyConnection) -> list[SuiteResult]:
@@ -161,6 +155,6 @@ def suite_results(connection: duckdb.DuckDBPyConnection) -> list[SuiteResult]:
         'FROM validated.suite_results ORDER BY batch_id, suite, rule, "column"'
     ).fetchall()
     return [
-        SuiteResult(b, s, r, c or "", sev or "", bool(ok), int(u or 0), int(e or 0))
+        SuiteResult(s, r, c or "", sev or "", bool(ok), int(u or 0), int(e or 0), batch_id=b)
         for b, s, r, c, sev, ok, u, e in rows
     ]
