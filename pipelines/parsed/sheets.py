@@ -10,10 +10,11 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from pipelines.parsed.cells import Cell
 from pipelines.parsed.values import (
+    STRIPPED,
     ExcelError,
     clean_text,
     parse_date,
@@ -79,10 +80,26 @@ def sheet_kind(name: str) -> str | None:
     return _sheet_kind_by_name().get(match_key(name))
 
 
+# Header candidates repeat across returns (the form's own labels), so their keys are computed once.
+_text_key = lru_cache(maxsize=4096)(match_key)
+
+
+@lru_cache(maxsize=256)
+def _column_letters(col: int) -> str:
+    return cell_ref(0, col)[:-1]  # "B1" -> "B"
+
+
+def _ref(row_index: int, col: int) -> str:
+    """`cell_ref`, with the column letters computed once per column rather than once per cell."""
+    return f"{_column_letters(col)}{row_index + 1}"
+
+
 # --- recognising a sheet by its content ----------------------------------------------------
 
 
 def _is_blank(value: object) -> bool:
+    if value.__class__ is str:  # most cells, empty ones included (python-calamine gives '')
+        return not value.strip(STRIPPED)
     return not isinstance(value, ExcelError) and clean_text(value) == ""
 
 
@@ -199,15 +216,16 @@ def read_cover(sheet_name: str, grid: list[list[object]]) -> SheetRead:
 def _find_header_row(grid: list[list[object]], kind: str) -> tuple[int | None, int]:
     """(row index, matched header count) of the row with the most known headers of `kind`."""
     best_row, best_score = None, 0
+    headers = _headers(kind)
     for row_index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        score = sum(1 for value in row if match_key(clean_text(value)) in _headers(kind))
+        score = sum(1 for value in row if _text_key(clean_text(value)) in headers)
         if score > best_score:
             best_row, best_score = row_index, score
     return best_row, best_score
 
 
-def _table_value(spec: dict, value: object, language: str) -> str:
-    text = clean_text(value)
+def _table_value(spec: dict, value: object, language: str, text: str) -> str:
+    """`text` is clean_text(value), computed once by the caller."""
     if isinstance(value, ExcelError):
         return text
     if "codelist" in spec:
@@ -278,6 +296,7 @@ def read_table(
             ("missing_column", f"The {kind} table has no '{specs[missing]['EN']}' column.", None)
         )
     id_col = next((col for col, name in columns.items() if name == "activity_id"), None)
+    header_texts = {col: clean_text(headers[col]) for col in columns}
     for row_index in range(header_index + 1, len(grid)):
         row = grid[row_index]
         if _row_is_blank(row):
@@ -285,19 +304,30 @@ def read_table(
         row_cells = []
         for col, field_name in columns.items():
             value = row[col] if col < len(row) else ""
-            if _is_blank(value):
+            text = clean_text(value)
+            if not text and not isinstance(value, ExcelError):  # _is_blank, from the text at hand
                 continue
-            header = clean_text(headers[col])
             if field_name is None:
                 row_cells.append(
-                    _cell(kind, sheet_name, row_index, col, header, None, None, value, clean_text(value))
+                    _cell(kind, sheet_name, row_index, col, header_texts[col], None, None, value, text, text)
                 )
                 continue
-            normalised = _table_value(specs[field_name], value, language)
+            normalised = _table_value(specs[field_name], value, language, text)
             if field_name == "partners":
                 normalised = _list_text(normalised)
             row_cells.append(
-                _cell(kind, sheet_name, row_index, col, header, field_name, None, value, normalised)
+                _cell(
+                    kind,
+                    sheet_name,
+                    row_index,
+                    col,
+                    header_texts[col],
+                    field_name,
+                    None,
+                    value,
+                    normalised,
+                    text,
+                )
             )
         if kind == "activities" and not any(c.field == "activity_id" for c in row_cells):
             row_cells.append(_derived_activity_id(sheet_name, row_index, id_col, row_cells))
@@ -373,6 +403,7 @@ def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int 
         return read
     header_index, first_col, read.language = found
     prisons = vocabulary.prisons_vocabulary()
+    marks, qualifiers = prisons["marks"], prisons["qualifiers"]
     headers = grid[header_index]
     year_columns: dict[int, int] = {}
     notes_col = None
@@ -425,22 +456,22 @@ def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int 
             continue
         for col, year in year_columns.items():
             value = row[col] if col < len(row) else ""
-            if _is_blank(value):
+            text = clean_text(value)
+            if not text and not isinstance(value, ExcelError):  # _is_blank, from the text at hand
                 continue
-            number, status = parse_prison_cell(value, prisons["marks"], prisons["qualifiers"])
-            shown = number if status else clean_text(value)
+            number, status = parse_prison_cell(value, marks, qualifiers)
             read.cells.append(
                 Cell(
                     "prisons",
                     sheet_name,
                     row_index + 1,
                     col + 1,
-                    cell_ref(row_index, col),
+                    _ref(row_index, col),
                     label,
                     code,
                     year,
-                    clean_text(value),
-                    shown,
+                    text,
+                    number if status else text,
                     status,
                     isinstance(value, ExcelError),
                 )
@@ -472,15 +503,18 @@ def _cell(
     year: int | None,
     value: object,
     normalised: str | None,
+    raw: str | None = None,
 ) -> Cell:
-    raw = clean_text(value)
+    """`raw` is clean_text(value) when the caller has it already."""
+    if raw is None:
+        raw = clean_text(value)
     is_error = isinstance(value, ExcelError)
     return Cell(
         kind,
         sheet_name,
         row_index + 1,
         col + 1,
-        cell_ref(row_index, col),
+        _ref(row_index, col),
         header,
         field_name,
         year,

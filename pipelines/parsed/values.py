@@ -20,6 +20,9 @@ _SERIAL_RANGE = (30000, 73051)
 
 _DECIMAL_COMMA_LANGUAGES = {"FR", "ES", "RU"}
 
+# What clean_text strips from text: the spaces above and line breaks.
+STRIPPED = _SPACES + "\r\n"
+
 
 class ExcelError(str):
     """An error cell (`#DIV/0!`, `#REF!`) as found in the sheet XML: never a value."""
@@ -27,6 +30,8 @@ class ExcelError(str):
 
 def clean_text(value: object) -> str:
     """Text as a person meant it: no leading/trailing (non-breaking) spaces."""
+    if value.__class__ is str:  # most cells: checked first, as this runs for every cell read
+        return value.strip(STRIPPED)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -37,7 +42,7 @@ def clean_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    return str(value).strip(_SPACES + "\r\n")
+    return str(value).strip(STRIPPED)
 
 
 def canonical_number(number: float) -> str:

@@ -26,9 +26,6 @@ import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
 
-import pycountry
-from babel import Locale
-
 LANGUAGES: tuple[str, ...] = ("EN", "FR", "ES", "RU")
 
 # UN official short names where the libraries' names differ from the UN's. Source: UNTERM
@@ -263,6 +260,8 @@ class _Tables:
 
 
 def _translator(language: str) -> gettext.NullTranslations:
+    import pycountry  # deferred, like every library here (0.1 s to import): only _tables() calls this
+
     return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language.lower()])
 
 
@@ -273,6 +272,9 @@ def _library_name(iso3: str, language: str) -> str:
     Russian, whose names the UN largely shares; CLDR (babel) in Spanish, where pycountry's translation
     is patchy ("Tunez", "Costa de Marfíl", "Burquina Faso").
     """
+    import pycountry
+    from babel import Locale
+
     country = pycountry.countries.get(alpha_3=iso3)
     if language == "EN":
         name = _iso_style_to_un_style(country.name)
@@ -286,7 +288,9 @@ def _library_name(iso3: str, language: str) -> str:
 @functools.cache
 def _tables() -> _Tables:
     """Everything, built on first use: importing country_converter (and pandas) takes over a second."""
-    import country_converter  # deferred: it imports pandas and reads its table at construction
+    import country_converter  # it imports pandas and reads its table at construction
+    import pycountry
+    from babel import Locale
 
     data = country_converter.CountryConverter().data
     members = tuple(sorted(data.loc[data["UNmember"].notna(), "ISO3"]))

@@ -122,3 +122,34 @@ def prisons_frame(cells: pd.DataFrame) -> pd.DataFrame:
         before = merged[f"{name}__n"].where(merged[f"{name}__n"] > 0)
         wide[f"{name}__change"] = (wide[f"{name}__n"] / before.to_numpy()).round(3)
     return wide
+
+
+def prison_values_frame(cells: pd.DataFrame) -> pd.DataFrame:
+    """One row per Prisons value as read (first cell per indicator and year), before any verdict."""
+    prison = cells[(cells["sheet_kind"] == "prisons") & cells["year"].notna() & cells["field"].notna()]
+    prison = prison.drop_duplicates(["submission_id", "field", "year"])
+    return pd.DataFrame(
+        {
+            "submission_id": _shared(prison["submission_id"]),
+            "indicator": _shared(prison["field"]),
+            "year": prison["year"].astype(int),
+            "value": pd.to_numeric(prison["value"], errors="coerce"),
+            "obs_status": _shared(prison["obs_status"]),
+            "cell_ref": _shared(prison["cell_ref"]),
+        }
+    ).reset_index(drop=True)
+
+
+def _shared(text: pd.Series) -> pd.Series:
+    """The same texts, each distinct one a single object: this frame outlives the cells it came
+    from, and its 60 rows per return repeat a few submission ids, indicators and cell references."""
+    return text.astype("category").astype(object).where(text.notna(), None)
+
+
+def stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames of several groups of submissions as one (every frame above is per submission,
+    so building them group by group and stacking gives the frame of all the submissions)."""
+    filled = [part for part in parts if not part.empty]
+    if not filled:
+        return parts[0]
+    return pd.concat(filled, ignore_index=True) if len(filled) > 1 else filled[0]

@@ -41,21 +41,23 @@ class CellIndex:
         self._by_row: dict[tuple, tuple] = {}
         self._sheet: dict[tuple[str, str], str] = {}
         self._column: dict[tuple[str, str, str], str] = {}  # where a field's column is, from any of its cells
+        # Plain Python values (None for a missing year): one pass over lists, no pandas per cell.
+        years = keyed["year"].astype(object).where(keyed["year"].notna(), None)
         for submission, kind, sheet, row_no, ref, field_name, year, raw, is_error in zip(
-            keyed["submission_id"],
-            keyed["sheet_kind"],
-            keyed["sheet_name"],
-            keyed["row_no"],
-            keyed["cell_ref"],
-            keyed["field"],
-            keyed["year"],
-            keyed["raw"],
-            keyed["is_error"],
+            keyed["submission_id"].tolist(),
+            keyed["sheet_kind"].tolist(),
+            keyed["sheet_name"].tolist(),
+            keyed["row_no"].tolist(),
+            keyed["cell_ref"].tolist(),
+            keyed["field"].tolist(),
+            years.tolist(),
+            keyed["raw"].tolist(),
+            keyed["is_error"].tolist(),
             strict=True,
         ):
             position = (
                 int(year)
-                if kind == "prisons" and pd.notna(year)
+                if kind == "prisons" and year is not None
                 else (None if kind == "cover" else int(row_no))
             )
             self._by_row.setdefault(

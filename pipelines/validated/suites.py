@@ -94,11 +94,14 @@ def validate(
     if frame.empty:
         return [], []
     batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(
-        _suite(name),
-        expectation_parameters=params,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
-    )
+    try:
+        result = batch.validate(
+            _suite(name),
+            expectation_parameters=params,
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
+        )
+    finally:
+        _forget_frame(batch)
     failures, summaries = [], []
     for outcome in result.results:
         config = outcome.expectation_config
@@ -124,9 +127,7 @@ def validate(
             )
         if outcome.success:
             continue
-        for entry, value in zip(
-            details.get("unexpected_index_list") or [], details.get("unexpected_list") or [], strict=False
-        ):
+        for entry in details.get("unexpected_index_list") or []:
             failures.append(
                 Failure(
                     name,
@@ -137,7 +138,33 @@ def validate(
                     meta.get("message", config.type),
                     tuple(meta.get("cells") or ()),
                     dict(entry),
-                    value,
+                    _failing_value(kwargs, entry),
                 )
             )
     return failures, summaries
+
+
+def _forget_frame(batch) -> None:
+    """Drop GE's own reference to the frame just validated.
+
+    The data source's execution engine keeps its last batch (our whole frame) until the next
+    validation replaces it: memory the steps after validation, the release among them, can use.
+    """
+    manager = getattr(getattr(batch.data, "execution_engine", None), "batch_manager", None)
+    if manager is not None:
+        manager.batch_data_cache.clear()
+        manager.reset_batch_cache()
+
+
+def _failing_value(kwargs: dict, entry: dict) -> Any:
+    """The value(s) one failing row holds in the expectation's columns, read from its index entry.
+
+    Not from `unexpected_list`: GE 1.x stops that list at 200 values (MAX_RESULT_RECORDS), even
+    with result_format COMPLETE, while `unexpected_index_list` names every failing row together
+    with the expectation's own columns. Pairing the two lists lost every failure after the 200th.
+    """
+    if "column" in kwargs:
+        return entry.get(kwargs["column"])
+    if "column_A" in kwargs:
+        return entry.get(kwargs["column_A"]), entry.get(kwargs["column_B"])
+    return {name: entry.get(name) for name in kwargs.get("column_list", [])}

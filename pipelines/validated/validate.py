@@ -1,8 +1,17 @@
-"""Validate a batch of parsed submissions: four GE calls in all, whatever the number of returns."""
+"""Validate a batch of parsed submissions: four GE calls in all, whatever the number of returns.
+
+Each GE call costs about a quarter of a second before it looks at a single row (it builds a
+metric graph per expectation), so the batch is validated in one call per suite. Only the
+frames the suites need are kept for the whole batch: the parsed cells, several times larger,
+are loaded a group of submissions at a time, turned into those frames and dropped; after the
+suites ran, the cells of the submissions that failed a rule are loaded again, a group at a time,
+so the judge can point each finding at its cell.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -11,10 +20,15 @@ from pipelines.findings import Finding
 from pipelines.reference import form as vocabulary
 from pipelines.validated import frames, suites
 from pipelines.validated.judge import Judgement, judge, status_of
-from pipelines.validated.suites import SuiteSummary
+from pipelines.validated.suites import Failure, SuiteSummary
 
 INTEGER_FIELDS = ("participants_total", "participants_women")
 DATE_FIELDS = ("start_date", "end_date")
+
+# Submissions whose cells are in memory at once (loaded, they take ~0.3 MB per return).
+CELLS_GROUP = 100
+
+CellsOf = Callable[[list[str]], pd.DataFrame]  # submission ids -> their parsed cells (store.cells_of)
 
 
 @dataclass
@@ -28,26 +42,82 @@ class Validated:
     summaries: list[SuiteSummary] = field(default_factory=list)
 
 
-def validate_batch(
-    cells: pd.DataFrame, submission_ids: list[str], earlier_findings: list[Finding], today: dt.date
-) -> Validated:
-    """`cells` holds the parsed cells of `submission_ids`; `earlier_findings` are the parse layer's."""
+@dataclass
+class SuiteFrames:
+    """What the suites validate, and the Prisons values, for every submission of a batch."""
+
+    covers: pd.DataFrame
+    activities: pd.DataFrame
+    outcomes: pd.DataFrame
+    prisons: pd.DataFrame
+    prison_values: pd.DataFrame
+
+
+def _groups(submission_ids: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(submission_ids), size):
+        yield submission_ids[start : start + size]
+
+
+def suite_frames(cells_of: CellsOf, submission_ids: list[str], today: dt.date, group: int) -> SuiteFrames:
+    parts: list[tuple[pd.DataFrame, ...]] = []
+    for ids in _groups(submission_ids, group):
+        cells = cells_of(ids)
+        # Each frame below picks its sheet's cells: a dozen comparisons of this column per group.
+        cells["sheet_kind"] = cells["sheet_kind"].astype("category")
+        covers = frames.cover_frame(cells, ids, today)
+        parts.append(
+            (
+                covers,
+                frames.activities_frame(cells, covers),
+                frames.outcomes_frame(cells),
+                frames.prisons_frame(cells),
+                frames.prison_values_frame(cells),
+            )
+        )
+        del cells  # before the next group is loaded
+    return SuiteFrames(*(frames.stack([part[i] for part in parts]) for i in range(5)))
+
+
+def run_suites(batch: SuiteFrames, today: dt.date) -> tuple[list[Failure], list[SuiteSummary]]:
     params = suites.parameters(today.year)
-    covers = frames.cover_frame(cells, submission_ids, today)
-    activities = frames.activities_frame(cells, covers)
-    outcomes = frames.outcomes_frame(cells)
-    prisons = frames.prisons_frame(cells)
     failures, summaries = [], []
     for name, frame, index in (
-        ("cover", covers, ["submission_id"]),
-        ("activities", activities, frames.ROW_INDEX),
-        ("outcomes", outcomes, frames.ROW_INDEX),
-        ("prisons", prisons, frames.PRISON_INDEX),
+        ("cover", batch.covers, ["submission_id"]),
+        ("activities", batch.activities, frames.ROW_INDEX),
+        ("outcomes", batch.outcomes, frames.ROW_INDEX),
+        ("prisons", batch.prisons, frames.PRISON_INDEX),
     ):
         found, summary = suites.validate(name, frame, index, params)
         failures.extend(found)
         summaries.extend(summary)
-    judgement = judge(failures, cells)
+    return failures, summaries
+
+
+def judge_batch(failures: list[Failure], cells_of: CellsOf, group: int) -> Judgement:
+    """The judge's verdict on every failure, reading the cells of failing submissions a group at a time."""
+    failing = list(dict.fromkeys(failure.index["submission_id"] for failure in failures))
+    judgement = Judgement()
+    for ids in _groups(failing, group):
+        wanted = set(ids)
+        part = judge([f for f in failures if f.index["submission_id"] in wanted], cells_of(ids))
+        judgement.findings.extend(part.findings)
+        judgement.rejected |= part.rejected
+        judgement.quarantined_rows.update(part.quarantined_rows)
+        judgement.quarantined_cells.update(part.quarantined_cells)
+    return judgement
+
+
+def validate_batch(
+    cells_of: CellsOf,
+    submission_ids: list[str],
+    earlier_findings: list[Finding],
+    today: dt.date,
+    group: int = CELLS_GROUP,
+) -> Validated:
+    """`cells_of` loads the parsed cells of some submissions; `earlier_findings` are the parse layer's."""
+    batch = suite_frames(cells_of, submission_ids, today, group)
+    failures, summaries = run_suites(batch, today)
+    judgement = judge_batch(failures, cells_of, group)
     findings = [*earlier_findings, *judgement.findings]
     by_submission: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -62,10 +132,10 @@ def validate_batch(
         return frame[~frame["submission_id"].isin(judgement.rejected)].reset_index(drop=True)
 
     return Validated(
-        covers=_typed_covers(covers),
-        activities=kept(_typed_rows(activities, "activities", judgement)),
-        outcomes=kept(_typed_rows(outcomes, "outcomes", judgement)),
-        prison_values=kept(_prison_values(cells, judgement)),
+        covers=_typed_covers(batch.covers),
+        activities=kept(_typed_rows(batch.activities, "activities", judgement)),
+        outcomes=kept(_typed_rows(batch.outcomes, "outcomes", judgement)),
+        prison_values=kept(_prison_values(batch.prison_values, judgement)),
         findings=findings,
         statuses=statuses,
         summaries=summaries,
@@ -110,19 +180,8 @@ def _typed_rows(wide: pd.DataFrame, kind: str, judgement: Judgement) -> pd.DataF
     return _quarantine_columns(typed, kind, judgement)
 
 
-def _prison_values(cells: pd.DataFrame, judgement: Judgement) -> pd.DataFrame:
-    prison = cells[(cells["sheet_kind"] == "prisons") & cells["year"].notna() & cells["field"].notna()]
-    prison = prison.drop_duplicates(["submission_id", "field", "year"])
-    values = pd.DataFrame(
-        {
-            "submission_id": prison["submission_id"],
-            "indicator": prison["field"],
-            "year": prison["year"].astype(int),
-            "value": pd.to_numeric(prison["value"], errors="coerce"),
-            "obs_status": prison["obs_status"],
-            "cell_ref": prison["cell_ref"],
-        }
-    )
+def _prison_values(values: pd.DataFrame, judgement: Judgement) -> pd.DataFrame:
+    values = values.copy()
     reasons = [
         ";".join(judgement.quarantined_cells.get((submission, indicator, int(year)), []))
         for submission, indicator, year in zip(
