@@ -97,7 +97,11 @@ def parse_return(
         result.status = REJECTED
         result.cells = []
         note(Severity.ERROR, Action.REJECT, exc.rule, exc.message)
-    except Exception as exc:  # a reader bug must not stop the run: the file is rejected and reported
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    # A reader bug must not stop the run: the file is rejected and reported. BaseException, because
+    # a panic inside calamine reaches Python as pyo3's PanicException, which is not an Exception.
+    except BaseException as exc:
         result.status = REJECTED
         result.cells = []
         note(

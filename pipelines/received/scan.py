@@ -7,9 +7,11 @@ so a file replaced or deleted in the inputs folder cannot change what was proces
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import logging
 import os
+import stat as stat_kinds
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,9 +58,51 @@ def iter_input_files(inputs: Path) -> Iterator[Path]:
                 yield path
 
 
+class NotReceivable(FileNotFoundError):
+    """The path is not (or no longer) a regular file we may read: a link, a FIFO, gone, forbidden.
+
+    A FileNotFoundError, so a caller that already skips files deleted while it looked at them
+    (the inputs sensor) skips these too.
+    """
+
+
+def open_regular(path: Path):
+    """Open `path` for reading if it is a regular file, never through a symbolic link.
+
+    Checking the kind first and opening after leaves a moment in which the file can be swapped
+    for a link (to `/etc/shadow`) or a FIFO (which would block the run forever): O_NOFOLLOW, a
+    non-blocking open and fstat on the open descriptor close that gap.
+    """
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError as exc:
+        raise NotReceivable(f"{path} was deleted before it was read") from exc
+    except PermissionError as exc:
+        raise NotReceivable(f"{path} cannot be read (permission denied)") from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotReceivable(f"{path} is a symbolic link; not following it") from exc
+        raise
+    if not stat_kinds.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotReceivable(f"{path} is not a regular file")
+    return os.fdopen(fd, "rb")
+
+
+def readable_name(name: str) -> str:
+    """A file name as text that can be stored and printed: as it is, unless its bytes are not UTF-8.
+
+    A name written in another encoding (`caf\\xe9.xlsx` from an old zip tool) reaches Python with
+    surrogate escapes, which no UTF-8 database or CSV accepts; its undecodable bytes are shown as
+    `\\xe9` instead, so the file is still received and reported under a recognisable name.
+    """
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -79,9 +123,9 @@ def archive_bytes(source: Path, archive: Path, sha256: str) -> Path:
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{sha256}.{os.getpid()}.partial")
+    partial = target.with_name(f".{sha256}.{os.getpid()}{PARTIAL_SUFFIX}")
     digest = hashlib.sha256()
-    with source.open("rb") as src, partial.open("wb") as dst:
+    with open_regular(source) as src, partial.open("wb") as dst:
         while chunk := src.read(_CHUNK):
             digest.update(chunk)
             dst.write(chunk)
@@ -99,6 +143,35 @@ class ChangedWhileReading(RuntimeError):
     """The input file's bytes changed while we archived it; the next run picks it up again."""
 
 
+PARTIAL_SUFFIX = ".partial"
+
+
+def remove_stale_partials(archive: Path) -> list[Path]:
+    """Delete copies left half-written in the archive by a process that was killed mid-copy.
+
+    A partial copy's name carries the pid of its writer; one whose writer is gone is garbage.
+    """
+    removed = []
+    for partial in archive.glob(f"*/.*{PARTIAL_SUFFIX}"):
+        pid = partial.name.removesuffix(PARTIAL_SUFFIX).rpartition(".")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            partial.unlink(missing_ok=True)
+            removed.append(partial)
+    if removed:
+        log.info("removed %d partial archive copies left by killed runs", len(removed))
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
 def receive(
     inputs: Path, archive: Path, known: dict[str, str] | None = None, only: Collection[str] | None = None
 ) -> list[ReceivedFile]:
@@ -110,27 +183,36 @@ def receive(
     """
     known = known or {}
     received = []
+    remove_stale_partials(archive)
     for path in iter_input_files(inputs):
-        stat = path.stat()
-        rel_path = path.relative_to(inputs).as_posix()
-        if only is not None and rel_path not in only:
+        as_listed = path.relative_to(inputs).as_posix()
+        if only is not None and as_listed not in only:
             continue
+        rel_path = readable_name(as_listed)
+        try:
+            stat = path.lstat()
+        except FileNotFoundError:
+            continue  # deleted since it was listed
         fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
         recorded = known.get(rel_path)
-        if recorded and recorded.rsplit(":", 1)[0] == fingerprint:
-            sha256 = recorded.rsplit(":", 1)[1]
-        else:
-            sha256 = sha256_of(path)
         try:
-            archive_bytes(path, archive, sha256)
-        except ChangedWhileReading:
-            log.warning("%s changed while it was read; it will be received on the next run", rel_path)
+            if recorded and recorded.rsplit(":", 1)[0] == fingerprint:
+                sha256 = recorded.rsplit(":", 1)[1]
+            else:
+                sha256 = sha256_of(path)
+            try:
+                archive_bytes(path, archive, sha256)
+            except ChangedWhileReading:
+                log.warning("%s changed while it was read; it will be received on the next run", rel_path)
+                continue
+        except NotReceivable as exc:
+            log.warning("not received: %s", exc)
             continue
         received.append(
             ReceivedFile(
                 submission_id=submission_id_for(rel_path, sha256),
                 rel_path=rel_path,
-                file_name=path.name,
+                file_name=readable_name(path.name),
                 size_bytes=stat.st_size,
                 received_at=dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC).replace(microsecond=0),
                 sha256=sha256,
