@@ -15,7 +15,7 @@ from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from assets.definitions import defs
-from assets.instance import prepare_dagster_home
+from assets.instance import prepare_dagster_home, recover_dead_runs, run_owner_tags
 from assets.partitions import all_years
 from assets.resources import NormsdataPaths
 
@@ -29,7 +29,8 @@ def materialize_all(
         list(defs.assets) + list(defs.asset_checks),
         resources={"normsdata": NormsdataPaths(inputs_dir=str(inputs), warehouse_dir=str(warehouse))},
         instance=instance,
-        tags={ASSET_PARTITION_RANGE_START_TAG: years.start, ASSET_PARTITION_RANGE_END_TAG: years.end},
+        tags={ASSET_PARTITION_RANGE_START_TAG: years.start, ASSET_PARTITION_RANGE_END_TAG: years.end}
+        | run_owner_tags(),
         run_config=run_config,
         raise_on_error=False,
     )
@@ -42,10 +43,16 @@ def main() -> int:
     inputs = Path(os.environ.get("NORMSDATA_INPUTS", "inputs"))
     # Dagster's run history lives with the warehouse it describes, not in the user's home.
     prepare_dagster_home(warehouse)
+    instance = DagsterInstance.get()
+    for run_id in recover_dead_runs(instance):
+        print(
+            f"normsdata: run {run_id} had died mid-way; marked failed, its warehouse slot freed",
+            file=sys.stderr,
+        )
     result = materialize_all(
         inputs,
         warehouse,
-        DagsterInstance.get(),
+        instance,
         # Step progress and results, not Dagster's DEBUG trace of every event.
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
