@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.forms.return_writer import write_return
@@ -89,3 +90,26 @@ def test_the_release_passes_frictionless_and_neutralises_formulas(tmp_path, inpu
     coverage = (latest / "coverage.csv").read_text(encoding="utf-8").splitlines()
     assert coverage[0].startswith("submission_id,file_name,sha256,received_at,iso3,reporting_year,status")
     assert sum(",REJECTED," in line for line in coverage) == 1  # notes.txt
+
+
+def test_a_run_releases_every_promised_file_checksummed(tmp_path, inputs):
+    """What a run's release holds beside the CSVs: Parquet, the codebook, the overview, the snapshot."""
+    warehouse = tmp_path / "warehouse"
+    run_pipeline(inputs, warehouse)
+    latest = warehouse / "releases" / "latest"
+    summed = {line.split()[1].lstrip("*") for line in (latest / "SHA256SUMS").read_text().splitlines()}
+    present = {p.name for p in latest.iterdir()} - {"SHA256SUMS"}
+    assert summed == present
+    assert {"README.md", "overview.html", "normsdata.duckdb"} <= present
+    assert {name.replace(".csv", ".parquet") for name in CSV_FILES} <= present
+
+    overview = (latest / "overview.html").read_text(encoding="utf-8")
+    assert overview.count('<figure id="chart-') == 5 and overview.count("<svg") >= 5
+
+    # The analysts' copy opens read-only and answers from the same rows as the CSV.
+    with duckdb.connect(str(latest / "normsdata.duckdb"), read_only=True) as snapshot_db:
+        (kaz_share,) = snapshot_db.execute(
+            "SELECT value FROM published.sdg_16_3_2 WHERE iso3 = 'KAZ' AND year = 2023"
+        ).fetchone()
+    prisons = (latest / "prisons.csv").read_text(encoding="utf-8")
+    assert "KAZ,Kazakhstan" in prisons and f",2023,UNSENTENCED_SHARE,{kaz_share}," in prisons
