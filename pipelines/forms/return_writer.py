@@ -526,13 +526,18 @@ def _render_openpyxl(sheets: list[_Sheet], stamp: dt.datetime) -> bytes:
             ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
         if sheet.hidden:
             ws.sheet_state = "hidden"
-    wb.properties.creator = AUTHOR
-    wb.properties.last_modified_by = AUTHOR
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
+    return openpyxl_bytes(wb, stamp)
+
+
+def openpyxl_bytes(workbook: openpyxl.Workbook, stamp: dt.datetime) -> bytes:
+    """The workbook's .xlsx bytes, the same on every run: authored by normsdata at `stamp`."""
+    workbook.properties.creator = AUTHOR
+    workbook.properties.last_modified_by = AUTHOR
+    workbook.properties.created = stamp
+    workbook.properties.modified = stamp
     buffer = io.BytesIO()
     archive = _FixedTimeZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    ExcelWriter(wb, archive).save()  # not wb.save(): it would stamp `modified` with the clock
+    ExcelWriter(workbook, archive).save()  # not workbook.save(): it would stamp `modified` with the clock
     return buffer.getvalue()
 
 

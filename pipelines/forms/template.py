@@ -27,8 +27,6 @@ member State always give the same bytes (fixed document dates, zip entries dated
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -37,15 +35,13 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from pipelines.forms.instructions import Line, instruction_lines
-from pipelines.forms.return_writer import _FixedTimeZipFile
+from pipelines.forms.return_writer import openpyxl_bytes
 from pipelines.forms.template_lists import MEMBER_STATE_LIST, add_lists_sheet
 from pipelines.forms.template_rules import Rules
 from pipelines.reference import codelists, countries, form
 
-AUTHOR = "normsdata"
 DATE_FORMAT = "yyyy-mm-dd"
 HEADER_ROW = 1
 FIRST_INPUT_ROW = 2
@@ -86,15 +82,7 @@ def render_template(year: int, language: str, member_state: str | None = None) -
     if member_state is not None and member_state not in countries.member_states():
         raise ValueError(f"{member_state!r} is not the ISO3 code of a UN member State")
     workbook = build_template(year, language, member_state)
-    stamp = dt.datetime(year + 1, 1, 1)  # the forms go out after the reporting year
-    workbook.properties.creator = AUTHOR
-    workbook.properties.last_modified_by = AUTHOR
-    workbook.properties.created = stamp
-    workbook.properties.modified = stamp
-    buffer = io.BytesIO()
-    archive = _FixedTimeZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    ExcelWriter(workbook, archive).save()  # not workbook.save(): it would stamp `modified` with the clock
-    return buffer.getvalue()
+    return openpyxl_bytes(workbook, stamp=dt.datetime(year + 1, 1, 1))  # forms go out after the year
 
 
 def build_template(year: int, language: str, member_state: str | None = None) -> Workbook:
