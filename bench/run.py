@@ -80,6 +80,32 @@ def _pipeline(inputs: Path, warehouse: Path) -> dict[str, float]:
     return {"wall_s": wall, "cpu_s": cpu, "peak_mib": peak}
 
 
+def _step_seconds(warehouse: Path) -> dict[str, float]:
+    """Wall seconds of each step of the warehouse's last Dagster run, from its event log, plus
+    `before_run`: the part of the process's wall time spent before the run's first event
+    (interpreter, imports, the instance) is the caller's to compute from these."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    instance = DagsterInstance.from_config(str(warehouse / ".dagster"))
+    try:
+        run = instance.get_runs(limit=1)[0]
+        records = instance.all_logs(run.run_id)
+        started: dict[str, float] = {}
+        seconds: dict[str, float] = {}
+        for record in records:
+            event = record.dagster_event
+            if event is None or event.step_key is None:
+                continue
+            if event.event_type == DagsterEventType.STEP_START:
+                started[event.step_key] = record.timestamp
+            elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+                seconds[event.step_key] = record.timestamp - started.get(event.step_key, record.timestamp)
+        seconds["(run span)"] = records[-1].timestamp - records[0].timestamp
+        return seconds
+    finally:
+        instance.dispose()
+
+
 def _floor(files: list[Path], database: Path) -> dict[str, float]:
     from python_calamine import CalamineWorkbook
 
@@ -254,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     small["returns"] = _submissions(work / "wh_small")
     large = _pipeline(large_in, work / "wh_large")
     large["returns"] = _submissions(work / "wh_large")
+    small_steps, large_steps = _step_seconds(work / "wh_small"), _step_seconds(work / "wh_large")
     step("ours (cold x2)", started)
     marginal = (large["wall_s"] - small["wall_s"]) / max(large["returns"] - small["returns"], 1)
     fixed = small["wall_s"] - small["returns"] * marginal
@@ -333,6 +360,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{'peak memory cold small (MiB)':<44}{small['peak_mib']:>12.0f}",
         f"{'bench total':<44}{time.perf_counter() - t0:>12.1f}",
     ]
+    lines += ["", f"{'where the time goes (wall s)':<44}{'small':>12}{'large':>9}{'ms/return':>11}"]
+    for name in sorted(large_steps, key=large_steps.get, reverse=True):
+        slope = (large_steps[name] - small_steps.get(name, 0.0)) / max(large["returns"] - small["returns"], 1)
+        lines.append(
+            f"{name:<44}{small_steps.get(name, 0.0):>12.2f}{large_steps[name]:>9.2f}{slope * 1000:>11.2f}"
+        )
+    outside = {
+        "small": small["wall_s"] - small_steps["(run span)"],
+        "large": large["wall_s"] - large_steps["(run span)"],
+    }
+    lines.append(
+        f"{'(outside the run: start-up, exit)':<44}{outside['small']:>12.2f}{outside['large']:>9.2f}"
+    )
     if extrapolated:
         lines.append(
             f"baseline_extrapolated_from: {extrapolated} "
@@ -354,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
             "marginal_s": marginal,
             "marginal_cpu_s": marginal_cpu,
             "fixed_s": fixed,
+            "step_seconds": {"small": small_steps, "large": large_steps},
+            "outside_run_s": outside,
         },
         "incremental": incremental,
         "baseline": baseline,
