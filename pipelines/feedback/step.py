@@ -28,18 +28,19 @@ from pipelines.feedback.folders import (
     write_json,
     write_text,
 )
+from pipelines.feedback.gate import Gate, parse_gates
 from pipelines.feedback.markdown import MARKDOWN_FILE, render_markdown
 from pipelines.feedback.report import ReportedSubmission, render_report
 from pipelines.feedback.sources import Submission, submissions, suite_results
-from pipelines.feedback.workbook import CopyFailed, Gate, Marked, parser_gate, write_feedback_workbook
-from pipelines.parsed.workbook import DEFAULT_LIMITS, Limits
+from pipelines.feedback.workbook import CopyFailed, Marked, Route, write_feedback_workbook
 from pipelines.received.scan import archive_path
 from pipelines.settings import Paths
 from pipelines.warehouse import store
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = "1"  # bump when the layout of feedback.md or feedback.xlsx changes: all are redone
+FORMAT_VERSION = "2"  # bump when the layout of feedback.md or feedback.xlsx changes: all are redone
+# 2: feedback.xlsx made by editing the package (charts and images kept), gate from the parse verdict
 WORKBOOK_FILE = "feedback.xlsx"
 REPORTS_FOLDER = "reports"
 REPORTED_BATCHES_FILE = "reported-batches.json"
@@ -69,27 +70,31 @@ def feedback_folder(paths: Paths, submission_id: str) -> Path:
     return paths.feedback / submission_id
 
 
-def write_feedback(
-    paths: Paths, *, limits: Limits = DEFAULT_LIMITS, now: dt.datetime | None = None
-) -> FeedbackReport:
-    """Write or refresh the feedback of every submission that has a status, and the run's report."""
+def write_feedback(paths: Paths, *, now: dt.datetime | None = None) -> FeedbackReport:
+    """Write or refresh the feedback of every submission that has a status, and the run's report.
+
+    A file is opened for feedback.xlsx only if the parse step's checks let it through (`gate`).
+    """
     if not paths.database.exists():
         return FeedbackReport(paths.feedback, 0, 0, 0, None)
     with store.reader(paths.database) as connection:
         found = submissions(connection)
         results = suite_results(connection)
+        gates = parse_gates(connection)
     salt = (FORMAT_VERSION, messages.catalogue_digest())
     paths.feedback.mkdir(parents=True, exist_ok=True)
     remove_leftovers(paths.feedback)
     written: list[ReportedSubmission] = []
     unchanged = 0
+    routes: list[Route] = []  # which writer made each feedback.xlsx: for the log
     for submission in found:
         folder = feedback_folder(paths, submission.submission_id)
         digest = submission.digest(*salt)
         if recorded_digest(folder) == digest:
             unchanged += 1
             continue
-        written.append(_write_submission(paths, submission, folder, digest, limits))
+        gate = gates.get(submission.sha256, Gate.REFUSED)
+        written.append(_write_submission(paths, submission, folder, digest, gate, routes))
     report_path = _write_report(paths, results, written, now or dt.datetime.now(dt.UTC))
     report = FeedbackReport(
         paths.feedback,
@@ -100,20 +105,26 @@ def write_feedback(
         tuple(item.submission.submission_id for item in written),
     )
     log.info(
-        "feedback: %d written (%d with a workbook), %d unchanged", report.written, report.workbooks, unchanged
+        "feedback: %d written (%d with a workbook, %d of them through openpyxl), %d unchanged",
+        report.written,
+        report.workbooks,
+        routes.count(Route.OPENPYXL),
+        unchanged,
     )
     return report
 
 
 def _write_submission(
-    paths: Paths, submission: Submission, folder: Path, digest: str, limits: Limits
+    paths: Paths, submission: Submission, folder: Path, digest: str, gate: Gate, routes: list[Route]
 ) -> ReportedSubmission:
     language = messages.language_of(submission.language)
     marked = [Marked(finding, messages.explain(finding, language)) for finding in submission.findings]
     original = archive_path(paths.archive, submission.sha256)
 
     def fill(temp: Path) -> None:
-        note = _write_workbook(original, submission.file_name, temp / WORKBOOK_FILE, marked, language, limits)
+        note = _write_workbook(
+            original, submission.file_name, temp / WORKBOOK_FILE, marked, language, gate, routes
+        )
         write_text(temp / MARKDOWN_FILE, render_markdown(submission, marked, language, note))
 
     state = {
@@ -129,14 +140,19 @@ def _write_submission(
 
 
 def _write_workbook(
-    original: Path, file_name: str, target: Path, marked: list[Marked], language: str, limits: Limits
+    original: Path,
+    file_name: str,
+    target: Path,
+    marked: list[Marked],
+    language: str,
+    gate: Gate,
+    routes: list[Route],
 ) -> str:
     """Write feedback.xlsx if the file can be opened; returns the sentence feedback.md says about it."""
-    gate = parser_gate(original, file_name, limits) if original.is_file() else Gate.REFUSED
-    if gate is Gate.REFUSED:
+    if gate is Gate.REFUSED or not original.is_file():
         return messages.label("workbook_not_opened", language)
     try:
-        write_feedback_workbook(original, target, marked, language)
+        routes.append(write_feedback_workbook(original, target, marked, language))
     except CopyFailed as exc:
         target.unlink(missing_ok=True)
         log.warning("feedback.xlsx not made for %s: %s", file_name, exc)

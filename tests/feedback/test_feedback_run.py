@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -163,7 +164,10 @@ def test_every_planted_error_is_commented_at_its_cell_and_listed(run):
 
 
 def test_the_copy_keeps_what_was_sent(run):
-    workbook = openpyxl.load_workbook(folder(run, "KAZ_2022.xlsx") / "feedback.xlsx")
+    path = folder(run, "KAZ_2022.xlsx") / "feedback.xlsx"
+    with zipfile.ZipFile(path) as archive:  # the package editor's parts, not openpyxl's (xl/comments/)
+        assert {"xl/comments1.xml", "xl/drawings/vmlDrawing1.vml"} <= set(archive.namelist())
+    workbook = openpyxl.load_workbook(path)
     assert workbook.sheetnames[0] == "Issues" and workbook.active.title == "Issues"
     activities = workbook[sheet("activities")]
     total = activities[cell_of("activities", "participants_total", 1)].value

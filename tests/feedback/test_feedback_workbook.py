@@ -1,14 +1,13 @@
 """feedback.xlsx and feedback.md on hand-made workbooks: merged cells, formulas, the sender's own
-comments, hostile values, findings without a cell; no pipeline run needed."""
+comments, hostile values, findings without a cell; no pipeline run needed. The workbook tests run
+on both writers: the package editor and the openpyxl copy it falls back to."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import openpyxl
-import xlwt
-from msoffcrypto.format.ooxml import OOXMLFile
+import pytest
 from openpyxl.comments import Comment
 
 from pipelines.feedback import messages
@@ -18,11 +17,12 @@ from pipelines.feedback.workbook import (
     FILLS,
     ISSUE_COLUMNS,
     ISSUES_SHEET,
-    Gate,
     Marked,
-    parser_gate,
+    Route,
+    copy_with_openpyxl,
     write_feedback_workbook,
 )
+from pipelines.feedback.xlsx_edit.package import edit_package
 from pipelines.findings import Finding, Severity
 
 SHEET = "Activités"
@@ -38,7 +38,7 @@ def marked(findings: list[Finding], language: str = "FR") -> list[Marked]:
     return [Marked(f, messages.explain(f, language)) for f in findings]
 
 
-def original_workbook(path: Path) -> Path:
+def original_workbook(path: Path, *, sender_comment: bool = True) -> Path:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = SHEET
@@ -46,14 +46,25 @@ def original_workbook(path: Path) -> Path:
     sheet.merge_cells("A1:C1")
     sheet["A2"], sheet["B2"], sheet["C2"] = "ACT-1", 10, 2000
     sheet["B3"] = "=B2*2"  # a formula: must stay a formula
-    sheet["C2"].comment = Comment("Figure from the ministry", "Focal point")  # the sender's own comment
+    if sender_comment:  # the sender's own comment: the package editor leaves such sheets to openpyxl
+        sheet["C2"].comment = Comment("Figure from the ministry", "Focal point")
     workbook.create_sheet("Issues")["A1"] = "The sender's own Issues sheet"
     workbook.save(path)
     return path
 
 
-def test_findings_are_marked_at_their_cells_and_listed(tmp_path):
-    original = original_workbook(tmp_path / "original.xlsx")
+def write_with(writer: str, original: Path, target: Path, items: list[Marked], language: str) -> None:
+    """`package`: the package editor, which must not decline; `openpyxl`: the openpyxl copy."""
+    if writer == "package":
+        target.write_bytes(edit_package(original.read_bytes(), items, language))
+    else:
+        copy_with_openpyxl(original.read_bytes(), target, items, language)
+
+
+@pytest.mark.parametrize("writer", ["package", "openpyxl"])
+def test_findings_are_marked_at_their_cells_and_listed(tmp_path, writer):
+    # The package editor declines a sheet that already has comments: it gets the workbook without.
+    original = original_workbook(tmp_path / "original.xlsx", sender_comment=writer == "openpyxl")
     findings = [
         finding(
             "file_name_mismatch",
@@ -84,7 +95,7 @@ def test_findings_are_marked_at_their_cells_and_listed(tmp_path):
         ),
     ]
     target = tmp_path / "feedback.xlsx"
-    write_feedback_workbook(original, target, marked(findings), "FR")
+    write_with(writer, original, target, marked(findings), "FR")
 
     workbook = openpyxl.load_workbook(target)
     assert workbook.sheetnames == [f"{ISSUES_SHEET} 2", SHEET, "Issues"]  # the sender's sheet is kept
@@ -92,7 +103,8 @@ def test_findings_are_marked_at_their_cells_and_listed(tmp_path):
     assert sheet["B3"].value == "=B2*2" and sheet["C2"].value == 2000
     assert sheet["C2"].fill.fgColor.rgb.endswith(FILLS[Severity.ERROR])
     assert "Le nombre de femmes (2000)" in sheet["C2"].comment.text
-    assert sheet["C2"].comment.text.endswith("Figure from the ministry")  # the sender's comment stays
+    if writer == "openpyxl":
+        assert sheet["C2"].comment.text.endswith("Figure from the ministry")  # the sender's comment stays
     assert sheet["B3"].fill.fgColor.rgb.endswith(FILLS[Severity.WARNING])
     assert "change_over_50_percent" in sheet["B3"].comment.text
     assert "title_required" in sheet["A1"].comment.text  # a merged range's comment sits at its top-left
@@ -117,19 +129,17 @@ def test_findings_are_marked_at_their_cells_and_listed(tmp_path):
     assert link.hyperlink.location == f"'{SHEET}'!C2"
 
 
-def test_only_files_the_parser_lets_through_are_opened(tmp_path):
-    valid = original_workbook(tmp_path / "ok.xlsx")
-    assert parser_gate(valid, "ok.xlsx") is Gate.READ
-    (tmp_path / "junk.xlsx").write_bytes(b"\x00 not a workbook" * 10)
-    legacy = xlwt.Workbook()
-    legacy.add_sheet("Cover").write(0, 0, "Member State")
-    legacy.save(str(tmp_path / "legacy.xls"))
-    encrypted = io.BytesIO()
-    with valid.open("rb") as plain:
-        OOXMLFile(plain).encrypt("secret", encrypted)
-    (tmp_path / "protected.xlsx").write_bytes(encrypted.getvalue())
-    for name in ("junk.xlsx", "legacy.xls", "protected.xlsx"):  # rejected before parsing: feedback.md only
-        assert parser_gate(tmp_path / name, name) is Gate.REFUSED, name
+def test_a_sheet_with_the_senders_comments_goes_to_openpyxl_and_keeps_them(tmp_path):
+    original = original_workbook(tmp_path / "original.xlsx")  # C2 carries the sender's comment
+    findings = [
+        finding(
+            "women_not_above_total", "Women (2000) exceed the total number of participants (10).", ref="C2"
+        )
+    ]
+    target = tmp_path / "feedback.xlsx"
+    assert write_feedback_workbook(original, target, marked(findings), "FR") is Route.OPENPYXL
+    comment = openpyxl.load_workbook(target)[SHEET]["C2"].comment.text
+    assert "Le nombre de femmes (2000)" in comment and comment.endswith("---\nFigure from the ministry")
 
 
 def test_markdown_escapes_what_came_from_the_file():
