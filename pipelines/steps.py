@@ -103,13 +103,15 @@ def release_step(paths: Paths, today: dt.date | None = None):
     from pipelines.release import ReleaseTables, publish_release
     from pipelines.release.layout import SNAPSHOT
     from pipelines.release.overview import render_overview
+    from pipelines.release.tables import share_repeated_text
     from pipelines.warehouse.snapshot import write_snapshot
 
     today = today or dt.datetime.now(dt.UTC).date()
     with store.reader(paths.database) as connection:
         frames = store.published_frames(connection)
         synthetic = store.is_synthetic(connection)
-    tables = ReleaseTables(**frames)
+    # The frames live through the whole release: one str per distinct text, not one per cell.
+    tables = ReleaseTables(**{name: share_repeated_text(frame) for name, frame in frames.items()})
     return publish_release(
         tables,
         paths.releases,

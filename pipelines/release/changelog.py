@@ -16,12 +16,12 @@ Everything is sorted, nothing depends on the clock: same inputs, same text.
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
-from pipelines.release.csv_format import read_csv
 from pipelines.release.layout import (
     ACTIVITIES,
     ASSISTANCE_OUTCOMES,
@@ -33,6 +33,27 @@ from pipelines.release.layout import (
 )
 
 Records = Sequence[Mapping[str, str]]
+TextColumns = Mapping[str, Sequence[str]]  # column name -> field texts as written, in row order
+
+# The columns the comparison reads, per data table; the rest of a row never makes a change, so only
+# these are held as records (the previous release's too), not every field of every row.
+COMPARED_COLUMNS: dict[str, tuple[str, ...]] = {
+    ACTIVITIES.name: ("iso3",),
+    PRISONS.name: (
+        "iso3",
+        "year",
+        "indicator",
+        "value",
+        "obs_status",
+        "derived",
+        "reporting_year",
+        "submission_id",
+    ),
+    ASSISTANCE_OUTCOMES.name: ("iso3",),
+    COVERAGE.name: ("submission_id", "iso3", "reporting_year", "status", "superseded_by"),
+}
+if set(COMPARED_COLUMNS) != {t.name for t in DATA_TABLES}:
+    raise AssertionError("COMPARED_COLUMNS must name every data table")
 
 
 @dataclass(frozen=True)
@@ -88,12 +109,37 @@ def _sort_key(change: Change) -> tuple:
     )
 
 
+def compared_records(table_name: str, columns: TextColumns) -> list[dict[str, str]]:
+    """A table's rows as records of its `COMPARED_COLUMNS` ("" for a column it lacks)."""
+    names = COMPARED_COLUMNS[table_name]
+    rows = len(next(iter(columns.values()), ()))
+    texts = [columns.get(name) or [""] * rows for name in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*texts, strict=True)]
+
+
+def _read_columns(path: Path, names: Sequence[str]) -> dict[str, list[str]]:
+    """The named columns of a release CSV, as written; a column the file lacks is left out."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        positions = {name: header.index(name) for name in names if name in header}
+        columns: dict[str, list[str]] = {name: [] for name in positions}
+        for row in reader:
+            if not row:  # a blank line, skipped as csv.DictReader does
+                continue
+            for name, i in positions.items():
+                columns[name].append(row[i] if i < len(row) else "")
+    return columns
+
+
 def read_release_tables(folder: Path) -> dict[str, list[dict[str, str]]]:
-    """A release folder's data tables as text records; a file it lacks reads as empty."""
+    """A release folder's data tables as records of their compared columns; a file it lacks reads
+    as empty."""
     out: dict[str, list[dict[str, str]]] = {}
     for table in DATA_TABLES:
         path = folder / table.file_name
-        out[table.name] = read_csv(path) if path.is_file() else []
+        columns = _read_columns(path, COMPARED_COLUMNS[table.name]) if path.is_file() else {}
+        out[table.name] = compared_records(table.name, columns) if columns else []
     return out
 
 
@@ -357,17 +403,19 @@ def render_markdown(
 
 
 def build_changelog(
-    current: Mapping[str, Records],
+    current_columns: Mapping[str, TextColumns],
     previous_folder: Path | None,
     *,
     release_id: str,
     previous_release_id: str | None = None,
     synthetic: bool = False,
 ) -> Changelog:
-    """CHANGELOG.md text and the change records, comparing `current` with the previous release folder.
+    """CHANGELOG.md text and the change records, comparing the new tables with the previous release folder.
 
-    `current`: table name -> text records (column -> field text as written in the CSV).
+    `current_columns`: table name -> column name -> field texts as written in the CSV (at least the
+    `COMPARED_COLUMNS`).
     """
+    current = {t.name: compared_records(t.name, current_columns[t.name]) for t in DATA_TABLES}
     previous = read_release_tables(previous_folder) if previous_folder is not None else None
     if previous_folder is not None and previous_release_id is None:
         previous_release_id = previous_folder.name

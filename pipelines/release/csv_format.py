@@ -7,6 +7,11 @@ round-trip positional form (no exponent), booleans `true`/`false`, a missing val
 field, rows sorted by the primary key. A text field (string-typed column) whose first character is
 `=`, `+`, `-`, `@`, tab or CR is written with a leading `'` (formula neutralisation).
 
+It works a column at a time (`typed_table`, `text_columns`, `columns_to_csv_bytes`): whole numpy
+columns where the dtype says what every value is, a light step per cell otherwise. `_typed` and
+`format_value` are the rules for one value; the column functions give exactly what they give (the
+tests hold one against the other), and fall back to `_typed` for any value out of the ordinary.
+
 The writer is a pure function of the frame's values: same frames, same bytes. It refuses what it
 cannot write faithfully (a float in an integer column that is not whole, an infinite number, a
 missing or duplicate primary key, a column missing from or foreign to the layout) with
@@ -21,6 +26,7 @@ import io
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -166,8 +172,22 @@ def format_line(fields: Iterable[str]) -> str:
     return ",".join(quote(f) for f in fields) + "\n"
 
 
-def typed_rows(table: Table, frame: pd.DataFrame) -> list[tuple[Any, ...]]:
-    """The frame's rows as typed tuples in layout column order, sorted by the primary key."""
+@dataclass(frozen=True, eq=False)
+class TypedTable:
+    """A table's values as `_typed` returns them, column by column in layout order, rows sorted by
+    the primary key: what the CSV, its Parquet twin and the changelog are all made from."""
+
+    table: Table
+    columns: tuple[list[Any], ...]
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        return list(zip(*self.columns, strict=True))
+
+
+def _check_columns(table: Table, frame: pd.DataFrame) -> None:
     present = [str(c) for c in frame.columns]
     expected = list(table.column_names)
     missing = [c for c in expected if c not in present]
@@ -177,25 +197,121 @@ def typed_rows(table: Table, frame: pd.DataFrame) -> list[tuple[Any, ...]]:
             f"{table.name}: columns do not match release layout 1"
             f" (missing: {missing or 'none'}; not in the layout: {foreign or 'none'})"
         )
-    columns = [[_typed(table, column, v) for v in frame[column.name].tolist()] for column in table.columns]
-    rows = list(zip(*columns, strict=True)) if columns else []
-    if not table.primary_key:
-        return rows
-    positions = [table.column_names.index(k) for k in table.primary_key]
+
+
+def _typed_column(table: Table, column: Column, series: pd.Series) -> list[Any]:
+    """`[_typed(table, column, v) for v in series.tolist()]`, whole columns at a time where the dtype
+    allows it: the same values, without a Python call per cell. Anything unusual (object columns of
+    other types, values `_typed` refuses) takes the per-cell path, which raises the precise error."""
+    fast = _typed_column_fast(column, series)
+    if fast is not None:
+        return fast
+    values = series.tolist()
+    if column.type == "string" and column.list_of is None:
+        # Text and None, the usual values, inline; `_typed` for the rest (NaN, a list, a number...).
+        return [
+            (neutralise(v) if v else None) if type(v) is str else _typed(table, column, v) for v in values
+        ]
+    return [_typed(table, column, v) for v in values]
+
+
+def _typed_column_fast(column: Column, series: pd.Series) -> list[Any] | None:
+    """The typed values of a column whose dtype says what every value is; None: no fast path."""
+    dtype = series.dtype
+    kind = column.type
+    if kind in ("integer", "number") and pd.api.types.is_integer_dtype(dtype):  # int64, Int64, int32 ...
+        values = series.tolist()  # Python ints, pd.NA for missing
+        return [None if v is pd.NA else v for v in values] if series.hasnans else values
+    if kind in ("integer", "number") and pd.api.types.is_float_dtype(dtype):
+        numbers = series.to_numpy(dtype="float64", na_value=np.nan)
+        missing = np.isnan(numbers)
+        present = numbers[~missing]
+        if not np.isfinite(present).all():
+            return None  # infinite: refused cell by cell
+        if kind == "integer":
+            if (np.abs(present) >= 2.0**62).any() or (present != np.floor(present)).any():
+                return None  # not whole (refused), or too large for int64: cell by cell
+            values = numbers.copy()
+            values[missing] = 0
+            typed: list[Any] = values.astype(np.int64).tolist()
+        else:
+            typed = numbers.tolist()
+        for i in np.flatnonzero(missing).tolist():
+            typed[i] = None
+        return typed
+    if kind == "boolean" and isinstance(dtype, np.dtype) and dtype == np.bool_:
+        return series.tolist()
+    if kind in ("date", "datetime") and isinstance(dtype, np.dtype) and dtype.kind == "M":
+        if kind == "datetime" and np.datetime_data(dtype)[0] == "ns":
+            return None  # `_typed` keeps nanoseconds on a pandas Timestamp: cell by cell
+        # numpy floors to the unit, as `_typed` drops the time / the microseconds; naive = UTC.
+        unit = "datetime64[D]" if kind == "date" else "datetime64[s]"
+        stamps = series.to_numpy().astype(unit)
+        present = stamps[~np.isnat(stamps)]
+        if present.size and (present.min() < _FIRST_DAY or present.max() > _LAST_DAY):
+            return None  # outside what datetime.date can hold: numpy would give ints
+        return stamps.astype(object).tolist()  # date / datetime objects, None for NaT
+    return None
+
+
+_FIRST_DAY = np.datetime64("0001-01-01")
+_LAST_DAY = np.datetime64("9999-12-31")
+
+
+def typed_table(table: Table, frame: pd.DataFrame) -> TypedTable:
+    """The frame's values typed (`_typed`), in layout column order, rows sorted by the primary key."""
+    _check_columns(table, frame)
+    columns = [_typed_column(table, column, frame[column.name]) for column in table.columns]
+    if not table.primary_key or not columns:
+        return TypedTable(table, tuple(columns))
+    keys = list(zip(*(columns[table.column_names.index(k)] for k in table.primary_key), strict=True))
     seen: set[tuple[Any, ...]] = set()
-    for row in rows:
-        key = tuple(row[p] for p in positions)
+    for key in keys:
         if any(part is None for part in key):
             raise ReleaseDataError(f"{table.name}: missing primary key value in row with key {key!r}")
         if key in seen:
             raise ReleaseDataError(f"{table.name}: duplicate primary key {key!r}")
         seen.add(key)
-    return sorted(rows, key=lambda row: tuple(row[p] for p in positions))
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return TypedTable(table, tuple([values[i] for i in order] for values in columns))
+
+
+def typed_rows(table: Table, frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """The frame's rows as typed tuples in layout column order, sorted by the primary key."""
+    return typed_table(table, frame).rows()
+
+
+# How each layout type's typed values (str, int, float, bool, date, datetime; see `_typed`) are
+# written: `format_value`, one column at a time.
+def _format_number_or_int(value: int | float) -> str:
+    return str(value) if type(value) is int else format_number(value)
+
+
+_FORMATTERS: dict[str, Any] = {
+    "string": None,  # the text itself
+    "integer": str,
+    "number": _format_number_or_int,
+    "boolean": lambda value: "true" if value else "false",
+    "date": dt.date.isoformat,
+    "datetime": lambda value: value.strftime("%Y-%m-%dT%H:%M:%SZ"),
+}
+
+
+def text_columns(typed: TypedTable) -> list[list[str]]:
+    """The CSV's field texts (unquoted), column by column: `format_value` of every typed value."""
+    out = []
+    for column, values in zip(typed.table.columns, typed.columns, strict=True):
+        formatter = _FORMATTERS[column.type]
+        if formatter is None:
+            out.append(["" if v is None else v for v in values])
+        else:
+            out.append(["" if v is None else formatter(v) for v in values])
+    return out
 
 
 def text_rows(table: Table, frame: pd.DataFrame) -> list[list[str]]:
     """The frame's rows as the CSV's field texts (unquoted), sorted as written."""
-    return format_rows(typed_rows(table, frame))
+    return [list(row) for row in zip(*text_columns(typed_table(table, frame)), strict=True)]
 
 
 def format_rows(rows: Iterable[Sequence[Any]]) -> list[list[str]]:
@@ -229,7 +345,25 @@ def parse_text(column: Column, text: str) -> Any:
 
 def write_csv_bytes(table: Table, frame: pd.DataFrame) -> bytes:
     """The CSV file of a table, as bytes."""
-    return rows_to_csv_bytes(table, text_rows(table, frame))
+    return columns_to_csv_bytes(table, text_columns(typed_table(table, frame)))
+
+
+def _quoted_column(fields: list[str]) -> list[str]:
+    """`quote` of every field; one scan of the whole column first, as most columns need none."""
+    joined = "\0".join(fields)
+    if any(char in joined for char in _NEEDS_QUOTES):
+        return [quote(f) for f in fields]
+    return fields
+
+
+def columns_to_csv_bytes(table: Table, columns: Sequence[list[str]]) -> bytes:
+    """Header plus already formatted columns (rows in the order given), as bytes: the same bytes as
+    `rows_to_csv_bytes` of the same fields row by row."""
+    if len(columns) != len(table.columns):
+        raise ReleaseDataError(f"{table.name}: {len(columns)} columns, layout has {len(table.columns)}")
+    lines = [",".join(row) for row in zip(*(_quoted_column(c) for c in columns), strict=True)]
+    lines.append("")  # every line ends with \n, the last one too
+    return (format_line(table.column_names) + "\n".join(lines)).encode("utf-8")
 
 
 def rows_to_csv_bytes(table: Table, rows: Sequence[Sequence[str]]) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipelines.release.layout import DATA_TABLES, Table
@@ -27,3 +28,22 @@ class ReleaseTables:
         if name not in {t.name for t in DATA_TABLES}:
             raise KeyError(f"no data table {name!r}")
         return getattr(self, name)
+
+
+def share_repeated_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame (changed in place and returned) with every text repeated down a column held once.
+
+    A frame read from DuckDB holds a new `str` per cell: "Kazakhstan" 200 times, a submission id
+    once per row. For the release's tables that is most of their memory (about 20 of 25 MiB at
+    1,000 returns), kept for the whole release. Equal texts become one object; values, dtypes and
+    missing values (whatever object stands for them) are unchanged.
+    """
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object:
+            continue
+        held: dict[str, str] = {}
+        values = (held.setdefault(v, v) if type(v) is str else v for v in column.tolist())
+        shared = np.fromiter(values, dtype=object, count=len(column))  # a list stays one value
+        frame[name] = pd.Series(shared, index=frame.index, name=name, copy=False)
+    return frame
