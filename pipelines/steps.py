@@ -17,7 +17,8 @@ from pipelines.parsed.workbook import DEFAULT_LIMITS, Limits
 from pipelines.received.scan import archive_path, receive
 from pipelines.settings import Paths
 from pipelines.validated.suites import SuiteSummary
-from pipelines.validated.validate import validate_batch
+from pipelines.validated.validate import even_batches, validate_batch
+from pipelines.validated.worker import SuiteWorker
 from pipelines.warehouse import store
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,20 @@ def validate_step(paths: Paths, today: dt.date | None = None) -> StepReport:
     report = StepReport()
     with store.writer(paths.database) as warehouse:
         pending = [row[0] for row in warehouse.pending("PARSED")]
-        for start in range(0, len(pending), VALIDATE_CHUNK):
-            ids = pending[start : start + VALIDATE_CHUNK]
-            validated = validate_batch(warehouse.cells_of, ids, warehouse.parse_findings_of(ids), today)
-            warehouse.save_validated(uuid.uuid4().hex[:12], validated)
-            report.summaries.extend(validated.summaries)
+        if pending:
+            # GE runs in a process of its own, which imports it while this one builds the frames,
+            # and takes GE's memory with it when it exits (pipelines/validated/worker.py).
+            with SuiteWorker() as worker:
+                for ids in even_batches(pending, VALIDATE_CHUNK):
+                    validated = validate_batch(
+                        warehouse.cells_of,
+                        ids,
+                        warehouse.parse_findings_of(ids),
+                        today,
+                        run_suites=worker.validate_all,
+                    )
+                    warehouse.save_validated(uuid.uuid4().hex[:12], validated)
+                    report.summaries.extend(validated.summaries)
         report.processed = len(pending)
         report.statuses = warehouse.status_counts()
         report.years = warehouse.years_affected_by(pending)

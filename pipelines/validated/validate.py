@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -20,15 +21,19 @@ from pipelines.findings import Finding
 from pipelines.reference import form as vocabulary
 from pipelines.validated import frames, suites
 from pipelines.validated.judge import Judgement, judge, status_of
-from pipelines.validated.suites import Failure, SuiteSummary
+from pipelines.validated.suites import Failure, SuiteCall, SuiteSummary
 
 INTEGER_FIELDS = ("participants_total", "participants_women")
 DATE_FIELDS = ("start_date", "end_date")
 
-# Submissions whose cells are in memory at once (loaded, they take ~0.3 MB per return).
-CELLS_GROUP = 100
+# Submissions whose cells are in memory at once (loaded, they take ~0.3 MB per return). Each
+# group costs ~30 pandas calls per frame whatever its size: 250 instead of 100 saves ~0.2 s of
+# CPU per 1000 returns for ~25 MiB more at the step's peak, far below the release's.
+CELLS_GROUP = 250
 
 CellsOf = Callable[[list[str]], pd.DataFrame]  # submission ids -> their parsed cells (store.cells_of)
+# The suites' frames and their parameters -> failures and summaries (suites.validate_all or a worker).
+SuiteRunner = Callable[[list[SuiteCall], dict[str, Any]], tuple[list[Failure], list[SuiteSummary]]]
 
 
 @dataclass
@@ -51,6 +56,16 @@ class SuiteFrames:
     outcomes: pd.DataFrame
     prisons: pd.DataFrame
     prison_values: pd.DataFrame
+
+
+def even_batches(submission_ids: list[str], most: int) -> list[list[str]]:
+    """As few batches of at most `most` as will do, of even sizes: a batch costs GE ~1-2 s
+    whatever its size, so 1010 returns are two batches of 505, not 1000 and 10."""
+    if not submission_ids:
+        return []
+    count = -(-len(submission_ids) // most)  # ceiling divisions
+    size = -(-len(submission_ids) // count)
+    return list(_groups(submission_ids, size))
 
 
 def _groups(submission_ids: list[str], size: int) -> Iterator[list[str]]:
@@ -78,19 +93,14 @@ def suite_frames(cells_of: CellsOf, submission_ids: list[str], today: dt.date, g
     return SuiteFrames(*(frames.stack([part[i] for part in parts]) for i in range(5)))
 
 
-def run_suites(batch: SuiteFrames, today: dt.date) -> tuple[list[Failure], list[SuiteSummary]]:
-    params = suites.parameters(today.year)
-    failures, summaries = [], []
-    for name, frame, index in (
+def suite_calls(batch: SuiteFrames) -> list[SuiteCall]:
+    """Each suite with the frame it validates and the columns that name a failing row."""
+    return [
         ("cover", batch.covers, ["submission_id"]),
         ("activities", batch.activities, frames.ROW_INDEX),
         ("outcomes", batch.outcomes, frames.ROW_INDEX),
         ("prisons", batch.prisons, frames.PRISON_INDEX),
-    ):
-        found, summary = suites.validate(name, frame, index, params)
-        failures.extend(found)
-        summaries.extend(summary)
-    return failures, summaries
+    ]
 
 
 def judge_batch(failures: list[Failure], cells_of: CellsOf, group: int) -> Judgement:
@@ -113,10 +123,15 @@ def validate_batch(
     earlier_findings: list[Finding],
     today: dt.date,
     group: int = CELLS_GROUP,
+    run_suites: SuiteRunner = suites.validate_all,
 ) -> Validated:
-    """`cells_of` loads the parsed cells of some submissions; `earlier_findings` are the parse layer's."""
+    """`cells_of` loads the parsed cells of some submissions; `earlier_findings` are the parse layer's.
+
+    `run_suites` runs GE on the suites' frames: in this process by default, or in a worker
+    process (`worker.SuiteWorker.validate_all`), which gives the same failures.
+    """
     batch = suite_frames(cells_of, submission_ids, today, group)
-    failures, summaries = run_suites(batch, today)
+    failures, summaries = run_suites(suite_calls(batch), suites.parameters(today.year))
     judgement = judge_batch(failures, cells_of, group)
     findings = [*earlier_findings, *judgement.findings]
     by_submission: dict[str, list[Finding]] = {}

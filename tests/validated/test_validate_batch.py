@@ -1,58 +1,24 @@
 """Validating a batch: the verdict does not depend on how the cells are loaded, and no failure is lost.
 
 Returns are written as real .xlsx files, parsed, stored in a real DuckDB warehouse and read back
-through the store, as the validate step does.
+through the store, as the validate step does (the `warehouse` fixture, tests/validated/planted.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import gc
 import weakref
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
-from pipelines.forms.content import Outcome
-from pipelines.forms.return_writer import write_return
-from pipelines.parsed.returns import parse_return
 from pipelines.validated import suites
 from pipelines.validated.frames import ROW_INDEX, outcomes_frame
 from pipelines.validated.validate import Validated, validate_batch
 from pipelines.warehouse import store
 from tests.conftest import sample_return
-
-TODAY = dt.date(2026, 11, 28)
-MANY = 250  # more failures of one rule than GE 1.x keeps in its `unexpected_list` (200)
-
-
-def _returns(folder: Path) -> list[Path]:
-    clean = sample_return("KAZ")
-    women_over_total = sample_return("FRA")
-    women_over_total.activities[0].participants_women = 2000  # women > total: row quarantined
-    unknown_area = sample_return("ESP")
-    unknown_area.activities[1].thematic_area = "PRISON_REFORMS"  # not a code: row quarantined
-    bad_year = sample_return("RUS", 2040)  # reporting year out of range: the return is rejected
-    many = sample_return("BRA")
-    # every outcome names an activity the return does not have: each row quarantined
-    many.outcomes = [
-        Outcome("PRISON_REFORM", "LAW_ADOPTED", f"Outcome {i}", "ACHIEVED", activity_id=f"NO-SUCH-{i}")
-        for i in range(MANY)
-    ]
-    contents = {"KAZ": clean, "FRA": women_over_total, "ESP": unknown_area, "RUS": bad_year, "BRA": many}
-    return [write_return(content, folder / f"{iso3}.xlsx") for iso3, content in contents.items()]
-
-
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> tuple[Path, list[str]]:
-    folder = tmp_path_factory.mktemp("batch")
-    parsed = [parse_return(path, path.stem, path.name) for path in _returns(folder)]
-    database = folder / "normsdata.duckdb"
-    with store.writer(database) as writer:
-        writer.save_parsed(parsed)
-    return database, [p.submission_id for p in parsed]
+from tests.validated.planted import MANY, TODAY
 
 
 def _validate(database: Path, ids: list[str], group: int) -> Validated:
