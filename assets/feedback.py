@@ -2,7 +2,6 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from assets import names
 from assets.resources import NormsdataPaths
-from pipelines.feedback import write_feedback
 
 
 @asset(
@@ -14,6 +13,8 @@ from pipelines.feedback import write_feedback
 def feedback(context: AssetExecutionContext, normsdata: NormsdataPaths) -> MaterializeResult:
     """For each submission, feedback/<id>/feedback.md (and feedback.xlsx when the file opens) for its
     focal point, in the form's language; an HTML validation report for the run's data engineers."""
+    from pipelines.feedback import write_feedback  # openpyxl, pandas: see assets/__init__.py
+
     report = write_feedback(normsdata.paths())
     context.log.info("feedback written for %d submission(s), %d unchanged", report.written, report.unchanged)
     metadata = {

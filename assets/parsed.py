@@ -2,13 +2,13 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from assets import names
 from assets.resources import NormsdataPaths
-from pipelines import steps
 from pipelines.progress import TerminalProgress
 
 
 @asset(name=names.PARSED, deps=[names.RECEIVED], group_name=names.GROUP_PARSED, pool=names.DUCKDB_POOL)
 def parsed_returns(context: AssetExecutionContext, normsdata: NormsdataPaths) -> MaterializeResult:
     """New submissions read into cells with provenance, or rejected as not being a return."""
+    from pipelines import steps  # DuckDB, pandas, calamine: see assets/__init__.py
 
     terminal = TerminalProgress("parsing returns")
 

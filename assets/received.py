@@ -2,7 +2,6 @@ from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataVa
 
 from assets import names
 from assets.resources import NormsdataPaths
-from pipelines import steps
 
 
 class ReceiveConfig(Config):
@@ -16,6 +15,8 @@ def received_submissions(
     context: AssetExecutionContext, config: ReceiveConfig, normsdata: NormsdataPaths
 ) -> MaterializeResult:
     """Every file in the inputs folder, hashed, archived by sha256 and registered as a submission."""
+    from pipelines import steps  # DuckDB, pandas: see assets/__init__.py
+
     report = steps.receive_step(normsdata.paths(), only=config.only)
     context.log.info("received %d new file(s)", report.processed)
     return MaterializeResult(

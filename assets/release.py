@@ -2,8 +2,6 @@ from dagster import MaterializeResult, MetadataValue, asset
 
 from assets import names
 from assets.resources import NormsdataPaths
-from pipelines import steps
-from pipelines.warehouse import continuity, store
 
 
 @asset(
@@ -15,6 +13,9 @@ from pipelines.warehouse import continuity, store
 def release(normsdata: NormsdataPaths) -> MaterializeResult:
     """The open-data release under releases/: CSV and Parquet tables, datapackage.json, the README
     codebook, CHANGELOG.md and changes.csv, overview.html, a DuckDB snapshot, SHA256SUMS."""
+    from pipelines import steps  # DuckDB, pandas: see assets/__init__.py
+    from pipelines.warehouse import continuity, store
+
     paths = normsdata.paths()
     with store.reader(paths.database) as connection:
         # The release schedule compares this with published_tables' latest to skip idle nights.

@@ -1,4 +1,5 @@
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckResult,
@@ -13,8 +14,9 @@ from dagster import (
 from assets import names
 from assets.names import YEARS_TO_PUBLISH
 from assets.resources import NormsdataPaths
-from pipelines import steps
-from pipelines.validated.suites import SuiteSummary
+
+if TYPE_CHECKING:
+    from pipelines.validated.suites import SuiteSummary
 
 
 @asset(
@@ -31,6 +33,8 @@ from pipelines.validated.suites import SuiteSummary
 )
 def validated_returns(context: AssetExecutionContext, normsdata: NormsdataPaths):
     """Parsed returns checked against the form's rules: rows quarantined, returns accepted or rejected."""
+    from pipelines import steps  # DuckDB, pandas (Great Expectations later): see assets/__init__.py
+
     report = steps.validate_step(normsdata.paths())
     yield MaterializeResult(
         metadata={
@@ -48,7 +52,7 @@ def validated_returns(context: AssetExecutionContext, normsdata: NormsdataPaths)
         yield _suite_check(check, by_suite.get(suite, []))
 
 
-def _suite_check(check: str, summaries: list[SuiteSummary]) -> AssetCheckResult:
+def _suite_check(check: str, summaries: "list[SuiteSummary]") -> AssetCheckResult:
     """A suite's result in this run: ERROR when a critical rule failed, WARN when only warnings did."""
     failing: dict[str, int] = defaultdict(int)
     critical = False

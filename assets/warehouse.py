@@ -12,8 +12,6 @@ from dagster import (
 from assets import names
 from assets.partitions import ONE_RUN, YEARS
 from assets.resources import NormsdataPaths
-from pipelines import steps
-from pipelines.warehouse import continuity, store
 
 
 @asset(
@@ -24,6 +22,9 @@ from pipelines.warehouse import continuity, store
 )
 def published_coverage(normsdata: NormsdataPaths) -> MaterializeResult:
     """What became of every received file, and which accepted submission is current per state-year."""
+    from pipelines import steps  # DuckDB, pandas: see assets/__init__.py
+    from pipelines.warehouse import continuity, store
+
     paths = normsdata.paths()
     rows = steps.publish_coverage_step(paths)
     with store.reader(paths.database) as connection:
@@ -55,6 +56,9 @@ def published_coverage(normsdata: NormsdataPaths) -> MaterializeResult:
 def published_tables(context: AssetExecutionContext, normsdata: NormsdataPaths) -> MaterializeResult:
     """Activities and outcomes of the partition's reporting years and prison figures observed in
     them: newest accepted submission per state and year, revisions from later returns applied."""
+    from pipelines import steps  # DuckDB, pandas: see assets/__init__.py
+    from pipelines.warehouse import continuity, store
+
     paths = normsdata.paths()
     years = [int(key) for key in context.partition_keys]
     counts = steps.publish_step(paths, years)
@@ -94,6 +98,8 @@ def _status_table(by_status: dict[str, int]) -> str:
 def published_primary_keys_unique(
     context: AssetCheckExecutionContext, normsdata: NormsdataPaths
 ) -> AssetCheckResult:
+    from pipelines.warehouse import continuity, store  # DuckDB: see assets/__init__.py
+
     with store.reader(normsdata.paths().database) as connection:
         found = continuity.duplicate_keys(connection)
     return AssetCheckResult(
@@ -113,6 +119,8 @@ def published_primary_keys_unique(
 def published_tables_not_empty(
     context: AssetCheckExecutionContext, normsdata: NormsdataPaths
 ) -> AssetCheckResult:
+    from pipelines.warehouse import continuity, store  # DuckDB: see assets/__init__.py
+
     with store.reader(normsdata.paths().database) as connection:
         counts = continuity.row_counts(connection)
     return AssetCheckResult(
@@ -135,6 +143,8 @@ def published_tables_not_empty(
 def no_state_year_vanished(
     context: AssetCheckExecutionContext, normsdata: NormsdataPaths
 ) -> AssetCheckResult:
+    from pipelines.warehouse import continuity, store  # DuckDB: see assets/__init__.py
+
     paths = normsdata.paths()
     with store.reader(paths.database) as connection:
         vanished = continuity.vanished_state_years(connection, paths.releases / "latest")

@@ -32,6 +32,7 @@ import zipfile
 import zlib
 from array import array
 from dataclasses import dataclass, field
+from typing import NoReturn
 from xml.parsers import expat
 
 from pipelines.parsed.values import ExcelError
@@ -114,7 +115,27 @@ def column_letters(col: int) -> str:
 
 
 def parse_ref(ref: str) -> tuple[int, int | None] | None:
-    """`B12` -> (11, 1), `12` -> (11, None): 0-based, as calamine reads `r`; None if malformed."""
+    """`B12` -> (11, 1), `12` -> (11, None): 0-based, as calamine reads `r`; None if malformed.
+
+    Every cell of a sheet names its position, and the same few thousand positions recur from one
+    return to the next: short references are remembered (a bounded table, so a hostile sheet of
+    distinct references costs time, never memory).
+    """
+    parsed = _REFS_SEEN.get(ref, _NOT_SEEN)
+    if parsed is _NOT_SEEN:
+        parsed = _parse_ref(ref)
+        if len(ref) <= _REF_REMEMBERED_CHARS and len(_REFS_SEEN) < _REFS_REMEMBERED:
+            _REFS_SEEN[ref] = parsed
+    return parsed
+
+
+_REFS_REMEMBERED = 1 << 14  # ~4 MB at most; a return has a few thousand cells
+_REF_REMEMBERED_CHARS = 10  # `XFD1048576`, the last cell Excel has
+_REFS_SEEN: dict[str, tuple[int, int | None] | None] = {}
+_NOT_SEEN = object()
+
+
+def _parse_ref(ref: str) -> tuple[int, int | None] | None:
     match = _REF.fullmatch(ref)
     if not match or int(match.group(2)) == 0:
         return None
@@ -137,7 +158,6 @@ class _PartReader:
         self.sheet = sheet or name  # for messages: the sheet's name if the workbook gives it one
         self.package = package
         self.limits = limits
-        self.prolog_only = prolog_only
         self.extent = SheetExtent()
         lower = name.lower()
         self.collect_sheets = lower == WORKBOOK.lower()
@@ -166,10 +186,25 @@ class _PartReader:
         parser.EntityDeclHandler = self._dtd
         parser.ExternalEntityRefHandler = self._dtd
         parser.XmlDeclHandler = self._declaration
-        parser.StartElementHandler = self._start
-        parser.EndElementHandler = self._end
-        parser.CharacterDataHandler = self._text
         self.parser = parser
+        # Most parts are sheets and most of a sheet is cells: each kind of part gets handlers that
+        # do only what it needs, swapped as the part moves on (calamine's own reader is a flat loop
+        # over tags; a Python callback per tag is what this scan costs).
+        self._special = self.collect_sheets or self.collect_rels or self.collect_types
+        if prolog_only:
+            self._handle(self._prolog_start)
+        elif self.collect_strings:
+            self._handle(self._strings_start, self._strings_end, self._strings_text)
+        elif self._special:
+            self._handle(self._start, self._end, self._text)
+        else:
+            self._handle(self._seek_sheet_data)
+
+    def _handle(self, start=None, end=None, text=None) -> None:
+        """Point the parser at these tag and text handlers (None: that event needs nothing)."""
+        self.parser.StartElementHandler = start
+        self.parser.EndElementHandler = end
+        self.parser.CharacterDataHandler = text
 
     # --- the stream ----------------------------------------------------------------------------
 
@@ -193,6 +228,10 @@ class _PartReader:
                 "The file is damaged or incomplete and cannot be opened as a workbook "
                 f"(part {self.name!r}: {exc}).",
             ) from exc
+        finally:
+            # The parser holds this reader's handlers and the reader the parser: dropped here, both
+            # (and the parser's 64 KB buffer) go at once instead of waiting for the cycle collector.
+            self.parser = None
         return self.extent
 
     def _open(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo):
@@ -204,7 +243,7 @@ class _PartReader:
             # a directory whose offsets point before the file's start: zipfile seeks to a negative offset
             raise _BadOffset(f"its header offset is invalid ({exc.strerror})") from exc
 
-    def _invalid(self, detail: str) -> None:
+    def _invalid(self, detail: str) -> NoReturn:
         raise Refused("xml_invalid", f"Part {self.name!r} is not valid XML ({detail}).")
 
     # --- prolog: no DTD, UTF-8 only --------------------------------------------------------------
@@ -218,14 +257,15 @@ class _PartReader:
         if encoding and encoding.lower() not in _UTF8_NAMES:
             self._invalid(f"encoded as {encoding}; spreadsheet programs write UTF-8")
 
-    # --- tags --------------------------------------------------------------------------------------
+    # --- tags: the general case (package parts, and anything odd) ----------------------------------
+
+    def _prolog_start(self, _tag: str, _attrs: dict[str, str]) -> None:
+        raise _PrologRead
 
     def _start(self, tag: str, attrs: dict[str, str]) -> None:
-        if self.prolog_only:
-            raise _PrologRead
         name = local(tag)
         if self.sheet_data == 1:
-            self._start_in_sheet(name, attrs)
+            self._sheet_start(tag, attrs)
         elif name == "sheetData" and self.sheet_data == 0:
             self.sheet_data = 1
         if self.collect_strings:
@@ -238,43 +278,37 @@ class _PartReader:
             self._add_content_type(name, attrs)
 
     def _end(self, tag: str) -> None:
-        name = local(tag)
         if self.sheet_data == 1:
-            self._end_in_sheet(name)
+            self._sheet_end(tag)
         if self.collect_strings:
-            self._end_in_strings(name)
+            self._end_in_strings(local(tag))
 
     def _text(self, data: str) -> None:
         if self.cell is not None:
-            if self.cell_v is not None and self.in_v:
-                self.cell_v.append(data)
-            else:
-                self._add_text(len(data))
+            self._sheet_text(data)
         if self.in_si and self.in_t:
             self.si_chars += len(data)
 
+    # --- a sheet: nothing to do before <sheetData> or after it -------------------------------------
+
+    def _seek_sheet_data(self, tag: str, _attrs: dict[str, str]) -> None:
+        if tag.endswith("sheetData") and local(tag) == "sheetData":
+            self.sheet_data = 1
+            self._handle(self._sheet_start, self._sheet_end, self._sheet_text)
+
     # --- cells, as calamine's cell reader walks them -------------------------------------------------
 
-    def _start_in_sheet(self, name: str, attrs: dict[str, str]) -> None:
-        if self.cell is not None:  # inside a cell, whatever starts is read as its value
+    def _sheet_start(self, tag: str, attrs: dict[str, str]) -> None:
+        name = tag.rpartition(":")[2] if ":" in tag else tag  # local(tag), inlined: once per tag
+        cell = self.cell
+        if cell is not None:  # inside a cell, whatever starts is read as its value
             if name in _POSITION_TAGS:
                 self._invalid(f"a <{name}> inside a cell, which no spreadsheet program writes")
             if not self.cell_has_value:
                 self.cell_has_value = True
-                self._place(*self.cell)
+                self._place(*cell)
             if name == "v":
                 self.in_v = True
-            return
-        if name == "sheetData":
-            self._invalid("a <sheetData> inside <sheetData>")
-        elif name == "row":
-            ref = attrs.get("r")
-            if ref is not None:
-                parsed = parse_ref(ref)
-                if parsed is None:
-                    self._invalid(f"a row numbered {ref!r}")
-                else:
-                    self.row_index = parsed[0]
         elif name == "c":
             ref = attrs.get("r")
             if ref is None:
@@ -283,26 +317,43 @@ class _PartReader:
                 parsed = parse_ref(ref)
                 if parsed is None or parsed[1] is None:
                     self._invalid(f"a cell at {ref!r}, which is not a cell reference")
-                else:
-                    self.cell = (parsed[0], parsed[1])
-                    self.col_index = parsed[1]
-            self.cell_type = attrs.get("t")
+                self.cell = parsed
+                self.col_index = parsed[1]
+            cell_type = self.cell_type = attrs.get("t")
             self.cell_has_value = False
-            self.cell_v = [] if self.cell_type in ("s", "e") else None
+            self.cell_v = [] if cell_type == "s" or cell_type == "e" else None
             self.in_v = False
+        elif name == "row":
+            ref = attrs.get("r")
+            if ref is not None:
+                parsed = parse_ref(ref)
+                if parsed is None:
+                    self._invalid(f"a row numbered {ref!r}")
+                self.row_index = parsed[0]
+        elif name == "sheetData":
+            self._invalid("a <sheetData> inside <sheetData>")
 
-    def _end_in_sheet(self, name: str) -> None:
+    def _sheet_end(self, tag: str) -> None:
+        name = tag.rpartition(":")[2] if ":" in tag else tag
         if self.cell is not None:
             if name == "v":
                 self.in_v = False
             elif name == "c":
                 self._end_cell()
-            return
-        if name == "row":
+        elif name == "row":
             self.row_index += 1
             self.col_index = 0
         elif name == "sheetData":
             self.sheet_data = 2
+            if not (self._special or self.collect_strings):
+                self._handle()  # calamine reads no further: expat only checks the rest is well-formed
+
+    def _sheet_text(self, data: str) -> None:
+        if self.cell is not None:
+            if self.in_v and self.cell_v is not None:
+                self.cell_v.append(data)
+            else:
+                self._add_text(len(data))
 
     def _end_cell(self) -> None:
         cell = self.cell
@@ -329,8 +380,10 @@ class _PartReader:
                 f"(counted up to cell {column_letters(col)}{row + 1} of sheet '{self.sheet}'); "
                 f"the limit is {limits.max_cells:,}.",
             )
-        extent.rows = max(extent.rows, row + 1)
-        extent.columns = max(extent.columns, col + 1)
+        if row >= extent.rows:
+            extent.rows = row + 1
+        if col >= extent.columns:
+            extent.columns = col + 1
         if extent.rows > limits.max_rows or extent.columns > limits.max_columns:
             raise Refused(
                 "sheet_too_large",
@@ -363,6 +416,21 @@ class _PartReader:
             )
 
     # --- shared strings, as calamine's reader collects them ------------------------------------------
+
+    def _strings_start(self, tag: str, attrs: dict[str, str]) -> None:
+        name = tag.rpartition(":")[2] if ":" in tag else tag
+        if name == "sheetData":  # cells in the shared-strings part: read it the general way from here
+            self._handle(self._start, self._end, self._text)
+            self._start(tag, attrs)
+        else:
+            self._start_in_strings(name)
+
+    def _strings_end(self, tag: str) -> None:
+        self._end_in_strings(tag.rpartition(":")[2] if ":" in tag else tag)
+
+    def _strings_text(self, data: str) -> None:
+        if self.in_si and self.in_t:
+            self.si_chars += len(data)
 
     def _start_in_strings(self, name: str) -> None:
         if not self.in_si:

@@ -79,3 +79,35 @@ def test_dagster_definitions_validate_passes(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+# What a step may need but loading the code location must not pull in (assets/__init__.py): the code
+# server, every process of the multiprocess executor and tooling load it, most of them for one step.
+HEAVY_LIBRARIES = {
+    "pandas",
+    "numpy",
+    "duckdb",
+    "openpyxl",
+    "python_calamine",
+    "pyarrow",
+    "great_expectations",
+}
+
+
+def test_loading_the_code_location_imports_no_domain_library():
+    probe = (
+        "import sys, assets.definitions; "
+        "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", probe],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "dagster" in result.stdout.split()
+    assert not HEAVY_LIBRARIES & set(result.stdout.split())

@@ -22,8 +22,13 @@ def test_multiprocess_executor_runs_the_whole_graph(deployment):
             "config": {
                 "multiprocess": {
                     "max_concurrent": 2,
-                    # Children fork from a server that imported the code once, not once per step.
-                    "start_method": {"forkserver": {"preload_modules": ["assets.definitions"]}},
+                    # Children fork from a server that imported the code once, not once per step:
+                    # the code location, and the domain code its steps import when they run.
+                    "start_method": {
+                        "forkserver": {
+                            "preload_modules": ["assets.definitions", "pipelines.steps", "pipelines.feedback"]
+                        }
+                    },
                 }
             }
         },

@@ -53,3 +53,22 @@ def test_a_sheet_over_the_row_limit_is_rejected_naming_the_limit(tmp_path):
     assert parsed.status == REJECTED
     assert parsed.findings[-1].rule == "sheet_too_large"
     assert "5 rows" in parsed.findings[-1].message
+
+
+def test_a_return_sent_between_processes_comes_back_with_cells_that_are_cells(tmp_path):
+    """Parse workers pickle their results; cells travel as plain tuples and are rebuilt as Cells."""
+    import pickle
+
+    from pipelines.parsed.cells import Cell
+
+    path = write_return(sample_return("KAZ"), tmp_path / "KAZ_2023.xlsx")
+    parsed = parse_return(path, "s1", path.name)
+    rejected = parse_return(tmp_path / "missing.xlsx", "s2", "missing.xlsx")
+    for sent in (parsed, rejected):
+        received = pickle.loads(pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL))
+        assert received.__dict__ == sent.__dict__
+        assert all(type(cell) is Cell for cell in received.cells)
+    received = pickle.loads(pickle.dumps(parsed))
+    assert received.cells and received.cover_value("member_state") == "KAZ"
+    assert received.cells[0].sheet_kind == parsed.cells[0].sheet_kind
+    assert parsed.cells and all(type(cell) is Cell for cell in parsed.cells)  # the sender's are untouched
