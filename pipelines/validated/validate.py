@@ -183,6 +183,8 @@ def _typed_rows(wide: pd.DataFrame, kind: str, judgement: Judgement) -> pd.DataF
     names = list(vocabulary.fields(kind))
     columns = ["submission_id", "row_no", *(["outcome_no"] if kind == "outcomes" else []), *names]
     typed = wide.reindex(columns=columns).copy()
+    if wide.empty:  # no row of this kind in the whole batch: an empty frame lacks the helper columns
+        return _quarantine_columns(typed, kind, judgement)
     if kind == "activities":
         for name in INTEGER_FIELDS:
             typed[name] = (

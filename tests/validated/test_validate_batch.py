@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.forms.return_writer import write_return
 from pipelines.validated import suites
 from pipelines.validated.frames import ROW_INDEX, outcomes_frame
 from pipelines.validated.validate import Validated, validate_batch
@@ -91,3 +92,24 @@ def test_outcome_rows_keep_their_content_whatever_the_group(warehouse):
     written = [dataclasses.astuple(outcome)[:4] for outcome in sample_return("KAZ").outcomes]
     read = kaz[["outcome_area", "result_type", "description", "status"]].to_numpy()
     assert [tuple(row) for row in read] == written
+
+
+def test_a_batch_whose_returns_report_no_activity_and_no_outcome_is_validated_and_saved(tmp_path):
+    # Found by the benchmark: a run whose only new return had no Activities row failed with a
+    # KeyError, because the empty activities frame lacked the typed helper columns.
+    from pipelines import steps
+    from pipelines.settings import Paths
+
+    paths = Paths(tmp_path / "inputs", tmp_path / "warehouse")
+    paths.inputs.mkdir()
+    quiet = sample_return("ALB")
+    quiet.activities, quiet.outcomes = [], []
+    write_return(quiet, paths.inputs / "ALB_2023.xlsx")
+    steps.receive_step(paths)
+    steps.parse_step(paths)
+    report = steps.validate_step(paths, today=TODAY)
+    assert report.processed == 1
+    assert report.statuses.get("ACCEPTED") == 1, report.statuses
+    with store.reader(paths.database) as connection:
+        assert connection.execute("SELECT count(*) FROM validated.activities").fetchone() == (0,)
+        assert connection.execute("SELECT count(*) FROM validated.covers").fetchone() == (1,)
