@@ -23,11 +23,11 @@ export PYTHONPATH := $(CURDIR)
 
 venv: $(STAMP)
 
+# Bytecode is compiled once at install (pip does it, uv only when asked): with PYTHONDONTWRITEBYTECODE
+# set, as on our CI machines, every run would otherwise recompile Dagster, pandas and GE (~7 CPU s).
 $(STAMP): pyproject.toml uv.lock
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	# Bytecode compiled once at install (pip does it, uv only when asked): with PYTHONDONTWRITEBYTECODE
-	# set, as on our CI machines, every run would otherwise recompile Dagster, pandas and GE (~7 CPU s).
 	$(UV) sync --locked --quiet --compile-bytecode
 	touch $(STAMP)
 
