@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.release.changelog import build_changelog
+from pipelines.release.checksums import file_sha256, sha256sums
 from pipelines.release.codebook import render_codebook
 from pipelines.release.csv_format import (
     TypedTable,
@@ -107,20 +108,6 @@ def folder_content_hash(folder: Path) -> str | None:
 
 
 AttachmentWriter = Callable[[Path], None]
-
-
-def sha256sums(digests: Mapping[str, str]) -> bytes:
-    """`sha256sum -c` format (file name -> hex SHA-256), sorted by name."""
-    lines = [f"{digests[name]}  {name}\n" for name in sorted(digests)]
-    return "".join(lines).encode("utf-8")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def latest_release(releases_dir: Path) -> str | None:

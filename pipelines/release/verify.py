@@ -25,7 +25,6 @@ expressions of this module and column names read from the descriptor, quoted as 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.release.checksums import file_sha256
 from pipelines.release.layout import DATAPACKAGE, SHA256SUMS
 from pipelines.warehouse.catalog import quote_identifier
 
@@ -105,19 +105,11 @@ def release_problems(folder: Path, expected_rows: Mapping[str, int] | None = Non
     return problems
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _file_problems(folder: Path, resource: Mapping[str, Any], digests: dict[str, str]) -> list[str]:
     path = folder / resource["path"]
     if path.is_symlink() or not path.is_file():
         return [f"{resource['path']}: listed in {DATAPACKAGE} but not a file of the release"]
-    digests[resource["path"]] = digest = _sha256(path)
+    digests[resource["path"]] = digest = file_sha256(path)
     problems = []
     if resource.get("bytes") != path.stat().st_size:
         problems.append(
@@ -139,7 +131,7 @@ def _sha256sums_problems(folder: Path, digests: Mapping[str, str]) -> list[str]:
     ]
     problems += [f"{name}: in {SHA256SUMS} but not in the release" for name in sorted(set(listed) - present)]
     for name in sorted(set(listed) & present):
-        digest = digests.get(name) or _sha256(folder / name)
+        digest = digests.get(name) or file_sha256(folder / name)
         if listed[name] != digest:
             problems.append(f"{name}: SHA-256 {digest}, {SHA256SUMS} says {listed[name]}")
     return problems
