@@ -19,12 +19,12 @@ from enum import Enum
 import duckdb
 
 from pipelines.findings import Action
-from pipelines.parsed.returns import PARSED, REJECTED
+from pipelines.parsed.returns import NO_COVER, PARSED, REJECTED
+from pipelines.parsed.workbook import UNREADABLE
 
-CALAMINE_FAILED = "unreadable"  # the parser's rule when its checks passed but its reader could not read
 # Rejections the parser makes after every check passed and python-calamine read the file: it is a
 # workbook, just not a return (tests/feedback check each against a real parse).
-READ_BUT_NOT_A_RETURN = frozenset({"no_cover"})
+READ_BUT_NOT_A_RETURN = frozenset({NO_COVER})
 
 
 class Gate(Enum):
@@ -48,7 +48,7 @@ def gate_of(status: str | None, reject_rules: Collection[str]) -> Gate:
     rules = set(reject_rules)
     if rules <= READ_BUT_NOT_A_RETURN:
         return Gate.READ
-    if rules == {CALAMINE_FAILED}:
+    if rules == {UNREADABLE}:
         return Gate.CHECKED
     return Gate.REFUSED
 

@@ -10,11 +10,13 @@ from pathlib import Path
 from pipelines.findings import Action, Finding, Severity
 from pipelines.parsed.cells import Cell
 from pipelines.parsed.sheets import SheetRead, guess_kind, read_cover, read_prisons, read_table, sheet_kind
-from pipelines.parsed.workbook import DEFAULT_LIMITS, Limits, NotAReturn, open_workbook
+from pipelines.parsed.workbook import DEFAULT_LIMITS, UNREADABLE, Limits, NotAReturn, open_workbook
 from pipelines.reference import form as vocabulary
 
 PARSED = "PARSED"
 REJECTED = "REJECTED"
+# The rule of a workbook without a Cover sheet: read, but not a return.
+NO_COVER = "no_cover"
 
 _FILE_NAME = re.compile(r"^([A-Za-z]{3})[_\- ](\d{4})")
 
@@ -76,7 +78,7 @@ def parse_return(
             )
         if "cover" not in sheets:
             raise NotAReturn(
-                "no_cover",
+                NO_COVER,
                 "The workbook has no Cover sheet, so it cannot be attributed to a member "
                 "state and year. Please use the return form.",
             )
@@ -120,7 +122,7 @@ def parse_return(
         note(
             Severity.ERROR,
             Action.REJECT,
-            "unreadable",
+            UNREADABLE,
             f"The workbook could not be read ({type(exc).__name__}: {exc}).",
         )
     return result

@@ -175,9 +175,13 @@ def open_workbook(path: Path, file_name: str, limits: Limits = DEFAULT_LIMITS) -
     return Workbook(list(calamine.sheet_names), hidden, calamine, errors, limits)
 
 
+# The rule of a file that passed every check but that python-calamine could not read.
+UNREADABLE = "unreadable"
+
+
 def calamine_failed(exc: Exception) -> NotAReturn:
     """calamine could not read what passed every check before it: `unreadable`, with its reason."""
-    return NotAReturn("unreadable", f"The workbook cannot be read ({type(exc).__name__}: {exc}).")
+    return NotAReturn(UNREADABLE, f"The workbook cannot be read ({type(exc).__name__}: {exc}).")
 
 
 def _check_directory_size(path: Path, limits: Limits) -> None:
