@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 )
 def validated_returns(context: AssetExecutionContext, normsdata: NormsdataPaths):
     """Parsed returns checked against the form's rules: rows quarantined, returns accepted or rejected."""
-    from pipelines import steps  # DuckDB, pandas (Great Expectations later): see assets/__init__.py
+    from pipelines import steps  # DuckDB, pandas (GE runs in a worker process): see assets/__init__.py
 
     report = steps.validate_step(normsdata.paths())
     yield MaterializeResult(
