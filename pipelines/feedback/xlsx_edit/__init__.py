@@ -4,4 +4,3 @@ One module per part it touches (`styles`, `sheet`, `comments`, `issues`, `workbo
 byte-position splicer (`splice`), the OOXML names it needs (`ooxml`) and a deterministic zip
 writer that copies untouched parts as they are (`zip_parts`).
 """
-
