@@ -3,7 +3,8 @@
 Suite rules are the `meta.rule`s of expectations/*.json. Rules of the receive and parse steps are
 string literals in code, found by reading the code's syntax tree: calls of any exception class
 whose `__init__(self, rule, message)` carries a rule (`NotAReturn`, `Refused`, ...), the rule and
-message arguments of `note(...)` and `Finding(...)`, and tuples appended to a sheet's `notes`.
+message arguments of `note(...)` and `Finding(...)`, and tuples appended to a sheet's `notes`;
+a rule may also be a module-level constant (`NO_COVER = "no_cover"`) of any of those sources.
 A rule or a wording added there shows up here without anyone listing it.
 """
 
@@ -77,7 +78,23 @@ def _positional(args: list[ast.AST], positions: tuple[int, int]) -> tuple[ast.AS
     return (args[rule] if len(args) > rule else None, args[message] if len(args) > message else None)
 
 
-def _wordings_in(tree: ast.AST, carriers: set[str], where: str) -> list[Wording]:
+def _string_constants(trees: list[ast.AST]) -> dict[str, str]:
+    """Module-level `NAME = "text"` of the sources: a rule named once and used by name."""
+    constants = {}
+    for tree in trees:
+        for node in getattr(tree, "body", []):
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                constants[node.targets[0].id] = node.value.value
+    return constants
+
+
+def _wordings_in(tree: ast.AST, carriers: set[str], constants: dict[str, str], where: str) -> list[Wording]:
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -100,6 +117,8 @@ def _wordings_in(tree: ast.AST, carriers: set[str], where: str) -> list[Wording]
             and isinstance(args[0], ast.Tuple)
         ):
             rule, message = _positional(args[0].elts, _RULE_CARRIER)
+        if isinstance(rule, ast.Name) and rule.id in constants:
+            rule = ast.Constant(constants[rule.id])
         literal = _sample(rule) if rule is not None and not isinstance(rule, ast.JoinedStr) else None
         if literal:
             found.append(Wording(literal, _sample(message), f"{where}:{node.lineno}"))
@@ -110,10 +129,11 @@ def step_wordings() -> list[Wording]:
     files = [path for folder in STEP_SOURCES for path in sorted((ROOT / folder).rglob("*.py"))]
     trees = {path: ast.parse(path.read_text(encoding="utf-8"), str(path)) for path in files}
     carriers = _rule_carriers(list(trees.values()))
+    constants = _string_constants(list(trees.values()))
     return [
         wording
         for path, tree in trees.items()
-        for wording in _wordings_in(tree, carriers, str(path.relative_to(ROOT)))
+        for wording in _wordings_in(tree, carriers, constants, str(path.relative_to(ROOT)))
     ]
 
 
