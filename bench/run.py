@@ -33,6 +33,9 @@ SEED = 20261128
 JOBS = 2
 BASELINE_BUDGET_S = 360.0  # run the naive baseline on a subset if all files would take longer
 BASELINE_PROBE = 10
+# Each cold run is repeated and the fastest kept: with ~10 s runs, a busy second on a 2-core machine
+# moves the slope between them, and the fixed start-up and incremental share derived from it.
+COLD_REPEATS = 3
 TARGETS = {"ours_vs_floor": 5.0, "baseline_vs_ours": 10.0, "incremental_share": 0.10, "peak_mib": 500.0}
 
 
@@ -104,6 +107,22 @@ def _step_seconds(warehouse: Path) -> dict[str, float]:
         return seconds
     finally:
         instance.dispose()
+
+
+def _fastest_cold(inputs: Path, warehouse: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """COLD_REPEATS cold runs, each into a fresh warehouse: the fastest one's measures and step
+    seconds, with the highest peak memory of all (a peak is not noise). `warehouse` is left holding
+    the last run's warehouse."""
+    runs = []
+    for _ in range(COLD_REPEATS):
+        shutil.rmtree(warehouse, ignore_errors=True)
+        measured = _pipeline(inputs, warehouse)
+        measured["returns"] = _submissions(warehouse)
+        runs.append((measured, _step_seconds(warehouse)))
+    fastest, steps = min(runs, key=lambda run: run[0]["wall_s"])
+    fastest = dict(fastest, peak_mib=max(run[0]["peak_mib"] for run in runs))
+    fastest["wall_s_all"] = [round(run[0]["wall_s"], 2) for run in runs]
+    return fastest, steps
 
 
 def _floor(files: list[Path], database: Path) -> dict[str, float]:
@@ -276,11 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     step("floor", started)
 
     started = time.perf_counter()
-    small = _pipeline(small_in, work / "wh_small")
-    small["returns"] = _submissions(work / "wh_small")
-    large = _pipeline(large_in, work / "wh_large")
-    large["returns"] = _submissions(work / "wh_large")
-    small_steps, large_steps = _step_seconds(work / "wh_small"), _step_seconds(work / "wh_large")
+    small, small_steps = _fastest_cold(small_in, work / "wh_small")
+    large, large_steps = _fastest_cold(large_in, work / "wh_large")
     step("ours (cold x2)", started)
     marginal = (large["wall_s"] - small["wall_s"]) / max(large["returns"] - small["returns"], 1)
     fixed = small["wall_s"] - small["returns"] * marginal
@@ -348,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{'floor per return':<44}{floor['per_return_s']:>12.4f}",
         f"{'ours cold, ' + str(small['returns']) + ' submissions':<44}{small['wall_s']:>12.2f}",
         f"{'ours cold, ' + str(large['returns']) + ' submissions':<44}{large['wall_s']:>12.2f}",
+        f"{'ours cold, every repeat (fastest kept)':<44}"
+        f"{' / '.join(map(str, small['wall_s_all'])):>24}  |  {' / '.join(map(str, large['wall_s_all']))}",
         f"{'ours marginal per return':<44}{marginal:>12.4f}",
         f"{'ours cold CPU, ' + str(small['returns']) + ' / ' + str(large['returns']):<44}"
         f"{small['cpu_s']:>6.1f} /{large['cpu_s']:>5.1f}",
