@@ -9,6 +9,8 @@ from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from pipelines.processes import process_alive
+
 INSTANCE_SETTINGS = Path(__file__).resolve().parent.parent / "deploy" / "dagster.yaml"
 
 
@@ -48,19 +50,9 @@ def recover_dead_runs(instance: DagsterInstance) -> list[str]:
         run = record.dagster_run
         if run.tags.get(HOST_TAG) != socket.gethostname() or not run.tags.get(PID_TAG, "").isdigit():
             continue
-        if _process_alive(int(run.tags[PID_TAG])):
+        if process_alive(int(run.tags[PID_TAG])):
             continue
         instance.report_run_failed(run, f"process {run.tags[PID_TAG]} ended without finishing the run")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         recovered.append(run.run_id)
     return recovered
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, someone else's
-        return True
-    return True

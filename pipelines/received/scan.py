@@ -16,6 +16,8 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.processes import process_alive
+
 log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
@@ -154,22 +156,12 @@ def remove_stale_partials(archive: Path) -> list[Path]:
     removed = []
     for partial in archive.glob(f"*/.*{PARTIAL_SUFFIX}"):
         pid = partial.name.removesuffix(PARTIAL_SUFFIX).rpartition(".")[2]
-        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             partial.unlink(missing_ok=True)
             removed.append(partial)
     if removed:
         log.info("removed %d partial archive copies left by killed runs", len(removed))
     return removed
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    return True
 
 
 def receive(
