@@ -84,9 +84,8 @@ def _pipeline(inputs: Path, warehouse: Path) -> dict[str, float]:
 
 
 def _step_seconds(warehouse: Path) -> dict[str, float]:
-    """Wall seconds of each step of the warehouse's last Dagster run, from its event log, plus
-    `before_run`: the part of the process's wall time spent before the run's first event
-    (interpreter, imports, the instance) is the caller's to compute from these."""
+    """Wall seconds of each step of the warehouse's last Dagster run, from its event log, and the
+    run's span (`(run span)`): the process's wall time outside it is start-up and exit."""
     from dagster import DagsterEventType, DagsterInstance
 
     instance = DagsterInstance.from_config(str(warehouse / ".dagster"))
