@@ -10,23 +10,26 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dagster import DagsterInstance, ExecuteInProcessResult, materialize
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from pipelines import fresh_worker
 
-# This process runs every step, and each imports the domain code when it runs (assets/__init__.py):
-# imported here once, up front, so that the step times in the run history measure the steps.
-import pipelines.steps  # noqa: F401
-from assets.definitions import defs
-from assets.instance import prepare_dagster_home, recover_dead_runs, run_owner_tags
-from assets.partitions import all_years
-from assets.resources import NormsdataPaths
+if TYPE_CHECKING:
+    from dagster import DagsterInstance, ExecuteInProcessResult
 
 
 def materialize_all(
     inputs: Path, warehouse: Path, instance: DagsterInstance, run_config: dict | None = None
 ) -> ExecuteInProcessResult:
     """Every asset and check in one run, every year partition at once (as a single-run backfill)."""
+    from dagster import materialize
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from assets.definitions import defs
+    from assets.instance import run_owner_tags
+    from assets.partitions import all_years
+    from assets.resources import NormsdataPaths
+
     years = all_years()
     return materialize(
         list(defs.assets) + list(defs.asset_checks),
@@ -39,7 +42,34 @@ def materialize_all(
     )
 
 
+def prestart_workers() -> None:
+    """Start the run's worker processes now, before this process imports Dagster and pandas (~4 s on
+    one core): they import Great Expectations and matplotlib on the other core meanwhile, and the
+    validate and release steps take them (pipelines/fresh_worker.py). The chart worker runs at the
+    lowest CPU priority, so it never slows the parse workers."""
+    from pipelines.chart_worker import ChartWorker
+    from pipelines.validated.worker import SuiteWorker
+
+    fresh_worker.prestart(SuiteWorker())
+    fresh_worker.prestart(ChartWorker())
+
+
 def main() -> int:
+    prestart_workers()
+    try:
+        return _run()
+    finally:
+        fresh_worker.reap_prestarted()  # those no step took: nothing to validate, a failure, Ctrl-C
+
+
+def _run() -> int:
+    from dagster import DagsterInstance
+
+    # This process runs every step, and each imports the domain code when it runs (assets/__init__.py):
+    # imported here once, up front, so that the step times in the run history measure the steps.
+    import pipelines.steps  # noqa: F401
+    from assets.instance import prepare_dagster_home, recover_dead_runs
+
     logging.basicConfig(level=logging.WARNING, format="%(message)s")  # GE and friends are chatty at INFO
     logging.getLogger("pipelines").setLevel(logging.INFO)
     warehouse = Path(os.environ.get("NORMSDATA_WAREHOUSE", "warehouse"))

@@ -72,9 +72,10 @@ def validate_step(paths: Paths, today: dt.date | None = None) -> StepReport:
     with store.writer(paths.database) as warehouse:
         pending = [row[0] for row in warehouse.pending("PARSED")]
         if pending:
-            # GE runs in a process of its own, which imports it while this one builds the frames,
-            # and takes GE's memory with it when it exits (pipelines/validated/worker.py).
-            with SuiteWorker() as worker:
+            # GE runs in a process of its own, which imports it while this one builds the frames
+            # (or has imported it already: `make run` starts it first thing), and takes GE's memory
+            # with it when it exits (pipelines/validated/worker.py).
+            with SuiteWorker.for_validation() as worker:
                 for ids in even_batches(pending, VALIDATE_CHUNK):
                     validated = validate_batch(
                         warehouse.cells_of,
@@ -112,7 +113,7 @@ def release_step(paths: Paths, today: dt.date | None = None):
     """Cut a release from the published layer, read through a read-only connection."""
     from pipelines.release import ReleaseTables, publish_release
     from pipelines.release.layout import SNAPSHOT
-    from pipelines.release.overview import render_overview
+    from pipelines.release.overview_worker import overview_renderer
     from pipelines.release.tables import share_repeated_text
     from pipelines.warehouse.snapshot import write_snapshot
 
@@ -122,12 +123,15 @@ def release_step(paths: Paths, today: dt.date | None = None):
         synthetic = store.is_synthetic(connection)
     # The frames live through the whole release: one str per distinct text, not one per cell.
     tables = ReleaseTables(**{name: share_repeated_text(frame) for name, frame in frames.items()})
-    return publish_release(
-        tables,
-        paths.releases,
-        release_date=today,
-        synthetic=synthetic,
-        # Analysts query the release's own copy, never holding a lock on the pipeline's file.
-        attachments={SNAPSHOT.file_name: lambda target: write_snapshot(paths.database, target)},
-        overview=render_overview,
-    )
+    # Under `make run` the overview's charts are sent off now, to be drawn by the chart worker while
+    # the CSVs are formatted; otherwise the page is rendered here (pipelines/release/overview_worker.py).
+    with overview_renderer(tables) as overview:
+        return publish_release(
+            tables,
+            paths.releases,
+            release_date=today,
+            synthetic=synthetic,
+            # Analysts query the release's own copy, never holding a lock on the pipeline's file.
+            attachments={SNAPSHOT.file_name: lambda target: write_snapshot(paths.database, target)},
+            overview=overview,
+        )

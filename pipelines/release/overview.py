@@ -11,7 +11,10 @@ the same offline, from a file, or years later. The same tables give the same byt
 `overview_svg`), so the page can sit in a reproducible release folder beside the CSVs.
 
 matplotlib costs about 1.5 s to import; the chart modules are imported when a page is rendered, not
-when `pipelines.release` is.
+when `pipelines.release` is. The page is made in two parts so the charts can be drawn elsewhere
+(`overview_worker`, a process of their own that `make run` starts early) while the release is
+formatted: `draw_charts(coverage, prisons, activities)` (the heavy part, which needs no release id)
+and `assemble_page(tables, charts, release_id=..., synthetic=...)`. `render_overview` is both, here.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from pipelines.release.layout import CHANGELOG, DATA_TABLES, DATAPACKAGE
 from pipelines.release.tables import ReleaseTables
 
 if TYPE_CHECKING:
-    from pipelines.release.overview_charts import Chart
+    import pandas as pd
+
+    from pipelines.release.chart import Chart
 
 FILE_NAME = "overview.html"
 SYNTHETIC_BANNER = SYNTHETIC_NOTE  # the words datapackage.json uses for the same warning
@@ -54,15 +59,27 @@ footer { color: #666; font-size: .85rem; border-top: 1px solid #ddd; padding-top
 
 def render_overview(tables: ReleaseTables, *, release_id: str, synthetic: bool) -> str:
     """The whole overview.html page for a release, as text (write it as UTF-8)."""
+    charts = draw_charts(tables.coverage, tables.prisons, tables.activities)
+    return assemble_page(tables, charts, release_id=release_id, synthetic=synthetic)
+
+
+def draw_charts(coverage: pd.DataFrame, prisons: pd.DataFrame, activities: pd.DataFrame) -> tuple[Chart, ...]:
+    """The page's five charts, in page order, from the three tables they are drawn from."""
     from pipelines.release import overview_charts as charts  # lazy: imports matplotlib
 
-    figures = (
-        charts.coverage_chart(tables.coverage),
-        charts.sdg_16_3_2_chart(tables.prisons),
-        charts.occupancy_chart(tables.prisons),
-        charts.activities_chart(tables.activities),
-        charts.participants_chart(tables.activities),
+    return (
+        charts.coverage_chart(coverage),
+        charts.sdg_16_3_2_chart(prisons),
+        charts.occupancy_chart(prisons),
+        charts.activities_chart(activities),
+        charts.participants_chart(activities),
     )
+
+
+def assemble_page(
+    tables: ReleaseTables, figures: Sequence[Chart], *, release_id: str, synthetic: bool
+) -> str:
+    """The page around charts that `draw_charts` drew from these `tables`."""
     key_numbers = _key_numbers_section(tables)
     title = f"normsdata release {release_id}: overview"
     banner = (

@@ -12,7 +12,6 @@ so the same input gives the same bytes.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -20,6 +19,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from pipelines.reference import codelists, form
 from pipelines.release import overview_data as data
+from pipelines.release.chart import Chart
 from pipelines.release.overview_svg import chart_style, figure_to_svg, new_figure
 
 WIDTH_IN = 9.6  # every chart the width of the page's column (60rem less padding; 1 in = 96 CSS px)
@@ -38,16 +38,6 @@ _TYPE_COLOURS = (
 )  # fmt: skip
 # Reporting years, oldest lightest; the latest year is the darkest.
 _YEAR_COLOURS = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b")
-
-
-@dataclass(frozen=True)
-class Chart:
-    chart_id: str  # the <figure id>, `chart-...`
-    title: str
-    caption: str
-    svg: str
-    header: tuple[str, ...] = ()  # the numbers behind the chart, formatted, for a table
-    rows: tuple[tuple[str, ...], ...] = ()
 
 
 def _label(list_name: str, code: str) -> str:

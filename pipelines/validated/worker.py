@@ -14,35 +14,38 @@ not get any smaller. It imports pandas again (~0.5 s), while the caller is busy 
 without the parts our suites never run (lean_imports.py: half the import's time and memory); it
 validates half of the suites in a fork of itself, on the second core (two_cores.py).
 
-Requests and replies are pickles over the worker's stdin and stdout, one reply per request, in
-order; both ends are this module. A failure in the worker comes back as its traceback and is
-raised here as `SuiteWorkerError`; a worker that dies closes its stdout, which is raised too,
+Requests and replies are pickles over the worker's stdin and stdout (pipelines/fresh_worker.py,
+shared with the overview's chart worker). A failure in the worker comes back as its traceback and
+is raised here as `SuiteWorkerError`; a worker that dies closes its stdout, which is raised too,
 with its exit status: never a hang. Only the caller writes to DuckDB.
+
+`make run` starts the worker before it even imports Dagster (assets/run.py), so GE is imported on
+the core that idles while the run starts; `SuiteWorker.for_validation()` takes that one when it is
+there and alive, and starts a fresh one otherwise. This module is imported by that early start, so
+it imports nothing heavy at the top (no pandas): the suites are imported inside the worker.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import pickle
-import subprocess
-import sys
-import traceback
-from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
-from pipelines.validated import lean_imports, suites, two_cores
-from pipelines.validated.suites import Failure, SuiteCall, SuiteSummary
+from pipelines import fresh_worker
+from pipelines.fresh_worker import FreshWorker, WorkerError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]  # where `python -m pipelines...` finds the code
-EXIT_WAIT = 30  # seconds a worker may take to exit once its input is closed, before it is killed
+if TYPE_CHECKING:
+    from pipelines.validated.suites import Failure, SuiteCall, SuiteSummary
+
+PROJECT_ROOT = fresh_worker.PROJECT_ROOT  # where `python -m pipelines...` finds the code
+MODULE = "pipelines.validated.worker"  # this module, as `python -m` runs it
+LABEL = "the Great Expectations worker"
 
 
 class SuiteWorkerError(RuntimeError):
     """The GE worker failed or died: the message says how, with its traceback when it has one."""
 
 
-class SuiteWorker:
+class SuiteWorker(FreshWorker):
     """One worker process for the length of a `with` block; `validate_all` as `suites.validate_all`.
 
     The process starts (and begins importing GE) when the object is made, so make it as soon as
@@ -50,92 +53,43 @@ class SuiteWorker:
     """
 
     def __init__(self) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-        # stderr is the caller's: GE's warnings and a dying worker's last words land in the step's log.
-        self._process = subprocess.Popen(  # noqa: S603 (our own interpreter and module, no shell)
-            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
-        )
+        super().__init__(MODULE, label=LABEL)
 
-    @property
-    def pid(self) -> int:
-        return self._process.pid
+    @classmethod
+    def for_validation(cls) -> SuiteWorker:
+        """The worker `make run` prestarted, if there is one and it is alive; else a new one."""
+        prestarted = fresh_worker.take_prestarted(MODULE)
+        return prestarted if isinstance(prestarted, SuiteWorker) else cls()
 
     def validate_all(
         self, calls: list[SuiteCall], params: dict[str, Any]
     ) -> tuple[list[Failure], list[SuiteSummary]]:
         """What `suites.validate_all(calls, params)` gives, computed in the worker."""
-        process = self._process
         try:
-            pickle.dump((calls, params), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            process.stdin.flush()
-            status, payload = pickle.load(process.stdout)  # noqa: S301 (our own worker's reply)
-        except (BrokenPipeError, EOFError, pickle.UnpicklingError) as error:
-            raise SuiteWorkerError(
-                f"the Great Expectations worker (pid {process.pid}) died: {_exit_status(process)}"
-            ) from error
-        if status != "ok":
-            raise SuiteWorkerError(f"the Great Expectations worker failed:\n{payload}")
-        return payload
-
-    def close(self, kill: bool = False) -> int | None:
-        """End the worker (closing its input ends it; `kill` when the caller gives up) and reap it."""
-        process = self._process
-        if kill:
-            process.kill()
-        for stream in (process.stdin, process.stdout):
-            try:
-                stream.close()
-            except BrokenPipeError:
-                pass  # the worker is gone already; unflushed bytes have nowhere to go
-        try:
-            return process.wait(EXIT_WAIT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            return process.wait()
+            return self.request((calls, params))
+        except WorkerError as error:
+            raise SuiteWorkerError(str(error)) from error
 
     def __enter__(self) -> SuiteWorker:
         return self
 
-    def __exit__(self, kind, error, trace) -> None:
-        self.close(kill=error is not None)
+
+def _validate(request: tuple[list[SuiteCall], dict[str, Any]]) -> tuple[list[Failure], list[SuiteSummary]]:
+    from pipelines.validated import two_cores
+
+    calls, params = request
+    return two_cores.validate_all(calls, params)
 
 
-def _exit_status(process: subprocess.Popen) -> str:
-    try:
-        code = process.wait(EXIT_WAIT)
-    except subprocess.TimeoutExpired:
-        return "it stopped answering"
-    if code < 0:
-        return f"killed by signal {-code}"
-    return f"exit status {code}; its error output is in the log above"
+def _warm_up() -> None:
+    from pipelines.validated import suites
 
-
-def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
-    """The worker's loop: GE is imported first, then each request is answered until input ends."""
-    try:
-        suites.warm_up()
-        broken = None
-    except Exception:  # reported with the first request, where the caller waits for it
-        broken = traceback.format_exc()
-    while True:
-        try:
-            calls, params = pickle.load(requests)  # noqa: S301 (sent by our own caller)
-        except EOFError:
-            return
-        if broken:
-            reply: tuple[str, Any] = ("error", broken)
-        else:
-            try:
-                reply = ("ok", two_cores.validate_all(calls, params))
-            except Exception:
-                reply = ("error", traceback.format_exc())
-        del calls  # the frames, before the reply is pickled
-        pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
-        replies.flush()
+    suites.warm_up()
 
 
 def main() -> None:
+    from pipelines.validated import lean_imports
+
     lean_imports.defer()  # before GE is imported: its parts our suites never run stay unloaded
     # GE's messages reach the run's log as they did from the pipeline's process (assets/run.py):
     # GE logs at INFO, e.g. "Created temporary directory ... for ephemeral docs site" (a path GE
@@ -146,13 +100,7 @@ def main() -> None:
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0
-    # stdout carries the replies: anything else printed from here on goes to stderr instead.
-    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    serve(sys.stdin.buffer, replies)
-    replies.close()
-    # Nothing is left to flush or close: skip the interpreter's teardown of GE (~0.5 s).
-    os._exit(0)
+    fresh_worker.run(_validate, _warm_up)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,12 @@ numbers, the same bytes twice, and a real headless Chromium that renders it."""
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,12 +19,16 @@ import pandas as pd
 import pytest
 import release_frames as frames
 
+from pipelines import fresh_worker
+from pipelines.chart_worker import ChartWorker
+from pipelines.fresh_worker import WorkerFailed
 from pipelines.reference import codelists, countries
-from pipelines.release import ReleaseTables
+from pipelines.release import ReleaseTables, overview_worker
 from pipelines.release import overview_charts as charts
 from pipelines.release import overview_data as data
 from pipelines.release.layout import DATA_TABLES, PRISONS
 from pipelines.release.overview import SYNTHETIC_BANNER, render_overview
+from pipelines.release.overview_worker import ChartsInWorker, overview_renderer
 
 # The page's promise, spelled out here on purpose (not imported): renaming a figure breaks this test.
 CHART_IDS = (
@@ -577,3 +583,70 @@ def test_warehouse_dtypes_give_the_same_page():
     assert render_overview(as_duckdb, release_id="r", synthetic=False) == render_overview(
         base, release_id="r", synthetic=False
     )
+
+
+# --- drawn in the chart worker, as under `make run` (pipelines/release/overview_worker.py) ------------
+
+
+@pytest.fixture
+def no_prestarted_workers():
+    yield
+    fresh_worker.reap_prestarted()  # whatever a test left behind
+
+
+def test_charts_drawn_in_the_worker_give_the_very_same_page(demo_page, no_prestarted_workers):
+    worker = ChartWorker()
+    fresh_worker.prestart(worker)
+    tables = demo_size_tables()
+    with overview_renderer(tables) as render:
+        assert render is not render_overview  # the prestarted worker's: sent the tables already
+        page = render(tables, release_id="2026-11-28-demo0001", synthetic=True)
+    assert page == demo_page
+    assert worker.close() == 0  # it had answered, then ended when its input was closed
+
+
+def test_without_a_prestarted_worker_the_page_is_rendered_here(no_prestarted_workers):
+    with overview_renderer(frames.base_tables()) as render:
+        assert render is render_overview  # tests, dagster dev, the multiprocess executor: as before
+
+
+def test_a_worker_whose_charts_are_never_asked_for_is_ended_at_once(no_prestarted_workers):
+    worker = ChartWorker()
+    fresh_worker.prestart(worker)
+    with overview_renderer(frames.base_tables()):
+        pass  # publish_release found nothing new to publish: it never calls the renderer
+    assert worker.close() == -signal.SIGKILL
+
+
+def test_a_chart_that_fails_in_the_worker_comes_back_with_its_traceback():
+    tables = frames.base_tables()
+    broken = ReleaseTables(
+        activities=tables.activities.drop(columns="participants_women"),  # the participants chart needs it
+        prisons=tables.prisons,
+        assistance_outcomes=tables.assistance_outcomes,
+        coverage=tables.coverage,
+    )
+    with pytest.raises(KeyError) as here:
+        render_overview(broken, release_id="r", synthetic=False)
+    drawing = ChartsInWorker(ChartWorker(), broken)
+    try:
+        with pytest.raises(WorkerFailed, match="Traceback") as there:
+            drawing.render(broken, release_id="r", synthetic=False)
+        assert f"KeyError: {here.value}" in str(there.value)
+    finally:
+        drawing.close()
+
+
+def test_a_dead_chart_worker_is_reported_and_the_charts_drawn_here(demo_page, caplog):
+    tables = demo_size_tables()
+    worker = ChartWorker()
+    drawing = ChartsInWorker(worker, tables)
+    os.kill(worker.pid, signal.SIGKILL)  # as the kernel's OOM killer would, mid-release
+    try:
+        with caplog.at_level(logging.WARNING, logger=overview_worker.__name__):
+            page = drawing.render(tables, release_id="2026-11-28-demo0001", synthetic=True)
+    finally:
+        drawing.close()
+    assert page == demo_page
+    assert f"died: killed by signal {signal.SIGKILL.value}" in caplog.text
+    assert "drawing the overview's charts in this process instead" in caplog.text

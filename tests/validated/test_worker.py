@@ -8,14 +8,18 @@ and parsed into a real DuckDB file (the `warehouse` fixture, tests/validated/pla
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pickle
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
+from pipelines import fresh_worker
+from pipelines.fresh_worker import FreshWorker
 from pipelines.validated import suites, two_cores
 from pipelines.validated.validate import even_batches, suite_calls, suite_frames
 from pipelines.validated.worker import PROJECT_ROOT, SuiteWorker, SuiteWorkerError
@@ -156,3 +160,84 @@ def test_ge_validates_without_loading_scipy_stats_altair_or_sqlalchemy(calls):
     assert seen["failures"] == len(suites.validate_all(calls, params)[0])
     assert seen["still_deferred"] == ["scipy.stats", "altair"]  # registered, never run
     assert seen["sqlalchemy"] == []  # not one module of it
+
+
+# --- the worker `make run` starts before it imports anything heavy (pipelines/fresh_worker.py) ------
+
+
+@pytest.fixture
+def no_prestarted_workers():
+    yield
+    fresh_worker.reap_prestarted()  # whatever a test left behind
+
+
+def _wait_until_gone(worker: FreshWorker) -> None:
+    for _ in range(600):  # a killed process is gone in milliseconds; bounded, never a hang
+        if not worker.alive():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"pid {worker.pid} still running")
+
+
+def test_the_prestarted_worker_is_taken_once_and_validates_as_a_new_one(calls, no_prestarted_workers):
+    prestarted = SuiteWorker()
+    fresh_worker.prestart(prestarted)
+    with SuiteWorker.for_validation() as taken:
+        assert taken is prestarted
+        params = suites.parameters(TODAY.year)
+        assert repr(taken.validate_all(calls, params)) == repr(suites.validate_all(calls, params))
+        with SuiteWorker.for_validation() as second:  # taken already: a step of its own starts one
+            assert second.pid != prestarted.pid
+    assert not prestarted.alive()
+
+
+def test_a_prestarted_worker_that_died_is_replaced_not_waited_for(calls, no_prestarted_workers, caplog):
+    prestarted = SuiteWorker()
+    fresh_worker.prestart(prestarted)
+    os.kill(prestarted.pid, signal.SIGKILL)  # as the kernel's OOM killer would, while the run starts
+    _wait_until_gone(prestarted)
+    with caplog.at_level(logging.WARNING, logger=fresh_worker.__name__):
+        with SuiteWorker.for_validation() as replacement:
+            assert replacement is not prestarted
+            params = suites.parameters(TODAY.year)
+            assert repr(replacement.validate_all(calls, params)) == repr(suites.validate_all(calls, params))
+    assert f"had died before it was used: killed by signal {signal.SIGKILL.value}" in caplog.text
+    assert prestarted.close() == -signal.SIGKILL  # reaped when it was found dead
+
+
+def test_a_forked_child_never_takes_its_parents_worker(no_prestarted_workers):
+    prestarted = SuiteWorker()
+    fresh_worker.prestart(prestarted)
+    pid = os.fork()  # as the parse step's workers are forked from `make run`
+    if pid == 0:
+        taken = fresh_worker.take_prestarted(prestarted.module)
+        fresh_worker.reap_prestarted()  # must not end the parent's worker either
+        os._exit(0 if taken is None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert prestarted.alive()
+    assert fresh_worker.take_prestarted(prestarted.module) is prestarted
+    assert prestarted.close() == 0
+
+
+def test_workers_no_step_took_are_ended_at_once(no_prestarted_workers):
+    prestarted = SuiteWorker()  # still importing GE: ended, not waited for
+    fresh_worker.prestart(prestarted)
+    fresh_worker.reap_prestarted()
+    assert not prestarted.alive()
+    assert fresh_worker.take_prestarted(prestarted.module) is None
+
+
+def test_starting_the_workers_imports_nothing_heavy():
+    """`make run` starts them first thing: importing what it takes must not cost what they spare it."""
+    probe = (
+        "import sys, pipelines.validated.worker, pipelines.chart_worker, assets.run; "
+        "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})))"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    loaded = set(ran.stdout.split())
+    assert "pipelines" in loaded
+    assert not loaded & {"pandas", "numpy", "dagster", "great_expectations", "matplotlib", "pyarrow"}
