@@ -6,11 +6,12 @@ itself failed or a blocking check stopped the release (the failure is printed).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from pipelines import fresh_worker
 
@@ -96,5 +97,19 @@ def _run() -> int:
     return 0
 
 
+def exit_now(code: int) -> NoReturn:
+    """End the process without tearing down its objects one by one.
+
+    After a run this process holds Dagster, pandas and DuckDB: over a million objects, whose
+    deallocation at interpreter exit takes ~1 s. Everything the run wrote is closed and durable by
+    now, so the exit hooks run (logging's flush among them), the standard streams are flushed, and
+    the process ends.
+    """
+    atexit._run_exitfuncs()  # what a normal exit runs first; there is no public spelling of it
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())
