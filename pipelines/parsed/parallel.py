@@ -1,7 +1,8 @@
 """Parse many returns on every core: reading one return depends on no other.
 
 The caller keeps the only DuckDB connection and writes each chunk of results as it arrives;
-worker processes only read archived files and send back `ParsedReturn`s. Results come back in
+worker processes only read archived files and send back `ParsedReturn`s (a batch's cells as one
+Arrow table, which the warehouse inserts as it is: `_Shipment`). Results come back in
 the order of the jobs, a chunk at a time, with at most the next chunk being parsed ahead, so
 memory is bounded by two chunks whatever the number of files.
 
@@ -24,6 +25,9 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
+import pyarrow as pa
+
+from pipelines.parsed.cells import cells_table
 from pipelines.parsed.returns import ParsedReturn, parse_return
 from pipelines.parsed.workbook import DEFAULT_LIMITS, Limits
 
@@ -49,6 +53,34 @@ def _parse(job: Job, limits: Limits) -> ParsedReturn:
 
 def _parse_all(jobs: list[Job], limits: Limits) -> list[ParsedReturn]:
     return [_parse(job, limits) for job in jobs]
+
+
+class _Shipment:
+    """A worker's batch of results on its way to the writing process, all their cells in one Arrow
+    table: per value, pickle costs an object on each side; a table costs a few buffers per batch
+    (one table per return would cost more than the tuples it replaces). It arrives as the list of
+    ParsedReturns it carries, each holding its slice of the table."""
+
+    def __init__(self, results: list[ParsedReturn]):
+        self.results = results
+
+    def __reduce__(self):
+        ids = [result.submission_id for result in self.results for _ in result.cells]
+        table = cells_table(ids, [cell for result in self.results for cell in result.cells])
+        states = [{k: v for k, v in vars(result).items() if k != "cells"} for result in self.results]
+        return _unpack, (states, [len(result.cells) for result in self.results], table)
+
+
+def _unpack(states: list[dict], counts: list[int], table: pa.Table) -> list[ParsedReturn]:
+    results, start = [], 0
+    for state, count in zip(states, counts, strict=True):
+        results.append(ParsedReturn.shipped(state, table.slice(start, count)))
+        start += count
+    return results
+
+
+def _parse_and_ship(jobs: list[Job], limits: Limits) -> _Shipment:
+    return _Shipment(_parse_all(jobs, limits))
 
 
 def _batches(jobs: list[Job], size: int) -> list[list[Job]]:
@@ -86,7 +118,7 @@ def parse_chunks(
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
 
         def submit(chunk: list[Job]) -> list[Future]:
-            return [pool.submit(_parse_all, batch, limits) for batch in _batches(chunk, BATCH)]
+            return [pool.submit(_parse_and_ship, batch, limits) for batch in _batches(chunk, BATCH)]
 
         # Python 3.11 forks every worker at the first submit. Frozen, the objects this process
         # holds (Dagster, pandas: a million of them) are left alone by the workers' garbage

@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 
 from pipelines.parsed.cells import Cell
 from pipelines.parsed.values import (
@@ -87,6 +87,15 @@ _text_key = lru_cache(maxsize=4096)(match_key)
 @lru_cache(maxsize=256)
 def _column_letters(col: int) -> str:
     return cell_ref(0, col)[:-1]  # "B1" -> "B"
+
+
+def _clean(value: object) -> str:
+    """clean_text, without a call for text cells (most of them): the sheets' innermost loops."""
+    return value.strip(STRIPPED) if value.__class__ is str else clean_text(value)
+
+
+# A Cell from a tuple of its fields, in C: `Cell(...)` goes through the NamedTuple's Python __new__.
+_new_cell = partial(tuple.__new__, Cell)
 
 
 def _ref(row_index: int, col: int) -> str:
@@ -218,7 +227,7 @@ def _find_header_row(grid: list[list[object]], kind: str) -> tuple[int | None, i
     best_row, best_score = None, 0
     headers = _headers(kind)
     for row_index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        score = sum(1 for value in row if _text_key(clean_text(value)) in headers)
+        score = sum(1 for value in row if _text_key(_clean(value)) in headers)
         if score > best_score:
             best_row, best_score = row_index, score
     return best_row, best_score
@@ -304,7 +313,7 @@ def read_table(
         row_cells = []
         for col, field_name in columns.items():
             value = row[col] if col < len(row) else ""
-            text = clean_text(value)
+            text = value.strip(STRIPPED) if value.__class__ is str else clean_text(value)
             if not text and not isinstance(value, ExcelError):  # _is_blank, from the text at hand
                 continue
             if field_name is None:
@@ -456,24 +465,26 @@ def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int 
             continue
         for col, year in year_columns.items():
             value = row[col] if col < len(row) else ""
-            text = clean_text(value)
+            text = value.strip(STRIPPED) if value.__class__ is str else clean_text(value)
             if not text and not isinstance(value, ExcelError):  # _is_blank, from the text at hand
                 continue
             number, status = parse_prison_cell(value, marks, qualifiers)
             read.cells.append(
-                Cell(
-                    "prisons",
-                    sheet_name,
-                    row_index + 1,
-                    col + 1,
-                    _ref(row_index, col),
-                    label,
-                    code,
-                    year,
-                    text,
-                    number if status else text,
-                    status,
-                    isinstance(value, ExcelError),
+                _new_cell(
+                    (
+                        "prisons",
+                        sheet_name,
+                        row_index + 1,
+                        col + 1,
+                        _ref(row_index, col),
+                        label,
+                        code,
+                        year,
+                        text,
+                        number if status else text,
+                        status,
+                        isinstance(value, ExcelError),
+                    )
                 )
             )
         if notes_col is not None and notes_col < len(row) and not _is_blank(row[notes_col]):
@@ -509,17 +520,19 @@ def _cell(
     if raw is None:
         raw = clean_text(value)
     is_error = isinstance(value, ExcelError)
-    return Cell(
-        kind,
-        sheet_name,
-        row_index + 1,
-        col + 1,
-        _ref(row_index, col),
-        header,
-        field_name,
-        year,
-        raw,
-        raw if is_error else normalised,
-        None,
-        is_error,
+    return _new_cell(
+        (
+            kind,
+            sheet_name,
+            row_index + 1,
+            col + 1,
+            _ref(row_index, col),
+            header,
+            field_name,
+            year,
+            raw,
+            raw if is_error else normalised,
+            None,
+            is_error,
+        )
     )
