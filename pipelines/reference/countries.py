@@ -19,12 +19,16 @@ phrase is not shared by the names of two different countries ("Korea").
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gettext
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
+
+from pipelines.reference import tables_cache
 
 LANGUAGES: tuple[str, ...] = ("EN", "FR", "ES", "RU")
 
@@ -256,7 +260,7 @@ class _Tables:
     index: MappingProxyType[str, str]  # _key(name) -> iso3, unambiguous names only
     ambiguous: frozenset[str]  # keys that name several countries at the same rank
     all_keys: tuple[tuple[str, str], ...]  # (key, iso3) for every name, for the regex guard
-    regexes: tuple[tuple[re.Pattern[str], str], ...]  # country_converter's English regexes
+    regex_sources: tuple[tuple[str, str], ...]  # (pattern, iso3): country_converter's English regexes
 
 
 def _translator(language: str) -> gettext.NullTranslations:
@@ -287,7 +291,51 @@ def _library_name(iso3: str, language: str) -> str:
 
 @functools.cache
 def _tables() -> _Tables:
-    """Everything, built on first use: importing country_converter (and pandas) takes over a second."""
+    """Everything, on first use: from the cache when it was built from these very sources, else built
+    (0.3-0.7 s: country_converter's construction, babel's locale data, the name index) and cached."""
+    key = tables_cache.fingerprint(Path(__file__))
+    cached = tables_cache.load(key) if key else None
+    if cached is not None:
+        try:
+            return _tables_from_json(cached)
+        except (KeyError, TypeError, ValueError):  # a cache of another shape: built again below
+            pass
+    tables = _build_tables()
+    if key:
+        tables_cache.store(key, _tables_to_json(tables))
+    return tables
+
+
+def _tables_to_json(tables: _Tables) -> dict:
+    return {
+        "members": list(tables.members),
+        "info": {iso3: dataclasses.astuple(info) for iso3, info in tables.info.items()},
+        "un_names": {iso3: dict(names) for iso3, names in tables.un_names.items()},
+        "english_names": dict(tables.english_names),
+        "index": dict(tables.index),
+        "ambiguous": sorted(tables.ambiguous),
+        "all_keys": [list(pair) for pair in tables.all_keys],
+        "regex_sources": [list(pair) for pair in tables.regex_sources],
+    }
+
+
+def _tables_from_json(data: dict) -> _Tables:
+    return _Tables(
+        members=tuple(data["members"]),
+        info=MappingProxyType({iso3: CountryInfo(*fields) for iso3, fields in data["info"].items()}),
+        un_names=MappingProxyType(
+            {iso3: MappingProxyType(names) for iso3, names in data["un_names"].items()}
+        ),
+        english_names=MappingProxyType(data["english_names"]),
+        index=MappingProxyType(data["index"]),
+        ambiguous=frozenset(data["ambiguous"]),
+        all_keys=tuple((key, iso3) for key, iso3 in data["all_keys"]),
+        regex_sources=tuple((pattern, iso3) for pattern, iso3 in data["regex_sources"]),
+    )
+
+
+def _build_tables() -> _Tables:
+    """Everything from the libraries: importing country_converter (and pandas) takes over a second."""
     import country_converter  # it imports pandas and reads its table at construction
     import pycountry
     from babel import Locale
@@ -365,9 +413,8 @@ def _tables() -> _Tables:
             override or getattr(country, "common_name", None) or getattr(country, "name", None) or fallback
         )
 
-    regexes = tuple(
-        (re.compile(pattern, re.IGNORECASE), iso3)
-        for pattern, iso3 in zip(data["regex"], data["ISO3"], strict=True)
+    regex_sources = tuple(
+        (str(pattern), str(iso3)) for pattern, iso3 in zip(data["regex"], data["ISO3"], strict=True)
     )
     return _Tables(
         members=members,
@@ -377,8 +424,14 @@ def _tables() -> _Tables:
         index=MappingProxyType(index),
         ambiguous=frozenset(ambiguous),
         all_keys=tuple(sorted(all_keys)),
-        regexes=regexes,
+        regex_sources=regex_sources,
     )
+
+
+@functools.cache
+def _regexes() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """country_converter's English regexes, compiled when a name first needs them (~0.1 s)."""
+    return tuple((re.compile(pattern, re.IGNORECASE), iso3) for pattern, iso3 in _tables().regex_sources)
 
 
 # --- lookups ---------------------------------------------------------------------------------------
@@ -394,7 +447,7 @@ def _resolve_by_regex(cleaned: str) -> str | None:
     """
     tables = _tables()
     candidates = {cleaned, _strip_accents(cleaned)}
-    hits = {iso3 for pattern, iso3 in tables.regexes for text in candidates if pattern.fullmatch(text)}
+    hits = {iso3 for pattern, iso3 in _regexes() for text in candidates if pattern.fullmatch(text)}
     key = _key(cleaned)
     if len(hits) != 1 or not key:
         return None
