@@ -8,7 +8,8 @@ field, rows sorted by the primary key. A text field (string-typed column) whose 
 `=`, `+`, `-`, `@`, tab or CR is written with a leading `'` (formula neutralisation).
 
 It works a column at a time (`typed_table`, `text_columns`, `columns_to_csv_bytes`): whole numpy
-columns where the dtype says what every value is, a light step per cell otherwise. `_typed` and
+columns where the dtype says what every value is, texts typed and every value formatted once per
+distinct value (`distinct.py`), rows ordered by numpy, a light step per cell otherwise. `_typed` and
 `format_value` are the rules for one value; the column functions give exactly what they give (the
 tests hold one against the other), and fall back to `_typed` for any value out of the ordinary.
 
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipelines.release.distinct import as_list, distinct, map_distinct, sort_order, spread, take
 from pipelines.release.layout import Column, Table
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -199,13 +201,17 @@ def _check_columns(table: Table, frame: pd.DataFrame) -> None:
         )
 
 
-def _typed_column(table: Table, column: Column, series: pd.Series) -> list[Any]:
+def _typed_column(table: Table, column: Column, series: pd.Series) -> list[Any] | np.ndarray:
     """`[_typed(table, column, v) for v in series.tolist()]`, whole columns at a time where the dtype
     allows it: the same values, without a Python call per cell. Anything unusual (object columns of
     other types, values `_typed` refuses) takes the per-cell path, which raises the precise error."""
     fast = _typed_column_fast(column, series)
     if fast is not None:
         return fast
+    if column.type == "string":
+        texts = _typed_texts(table, column, series)
+        if texts is not None:
+            return texts
     values = series.tolist()
     if column.type == "string" and column.list_of is None:
         # Text and None, the usual values, inline; `_typed` for the rest (NaN, a list, a number...).
@@ -254,6 +260,32 @@ def _typed_column_fast(column: Column, series: pd.Series) -> list[Any] | None:
     return None
 
 
+# What may stand for a missing value in a text column: `pandas.factorize` codes these -1, and `_typed`
+# gives None for each (`is_missing`). Anything else it codes -1 (a Decimal NaN, ...) goes cell by cell.
+_MISSING_TYPES = frozenset({type(None), float, np.float64, type(pd.NA), type(pd.NaT)})
+
+
+def _typed_texts(table: Table, column: Column, series: pd.Series) -> np.ndarray | None:
+    """The typed values of a column of texts and missing values: `_typed` once per distinct text
+    (neutralised, a `;`-list sorted, "" made None), spread back to every cell. None when a value is
+    not exactly a `str` or a plain missing value: those take the per-cell path."""
+    values = series.to_numpy(dtype=object)
+    found = distinct(values)
+    if found is None:
+        return None
+    codes, uniques = found
+    if not all(type(u) is str for u in uniques):
+        return None
+    missing = codes < 0
+    if missing.any() and not set(map(type, values[missing])) <= _MISSING_TYPES:
+        return None
+    if column.list_of is None:  # what `_typed` does to a text, inline: "" is missing, the rest neutralised
+        typed = [neutralise(u) if u else None for u in uniques]
+    else:  # a list of codes, sorted
+        typed = [_typed(table, column, u) for u in uniques]
+    return spread(codes, typed, None)
+
+
 _FIRST_DAY = np.datetime64("0001-01-01")
 _LAST_DAY = np.datetime64("9999-12-31")
 
@@ -261,9 +293,15 @@ _LAST_DAY = np.datetime64("9999-12-31")
 def typed_table(table: Table, frame: pd.DataFrame) -> TypedTable:
     """The frame's values typed (`_typed`), in layout column order, rows sorted by the primary key."""
     _check_columns(table, frame)
-    columns = [_typed_column(table, column, frame[column.name]) for column in table.columns]
+    typed = [_typed_column(table, column, frame[column.name]) for column in table.columns]
+    if table.primary_key and typed:
+        order = sort_order([typed[table.column_names.index(k)] for k in table.primary_key])
+        if order is not None:  # every key complete and unique: sorted by numpy
+            return TypedTable(table, tuple(take(values, order) for values in typed))
+    columns = [as_list(values) for values in typed]
     if not table.primary_key or not columns:
         return TypedTable(table, tuple(columns))
+    # Otherwise find the missing or duplicate key (or let sorting raise) as the rule says it.
     keys = list(zip(*(columns[table.column_names.index(k)] for k in table.primary_key), strict=True))
     seen: set[tuple[Any, ...]] = set()
     for key in keys:
@@ -297,15 +335,47 @@ _FORMATTERS: dict[str, Any] = {
 }
 
 
+def _format_float(value: float) -> str:
+    """`format_number`, faster for the usual magnitudes: Python's `repr` of a float is its shortest
+    round-trip digits, as numpy's `format_float_positional(unique=True)` (numpy made them agree in
+    1.14); only its exponent form (below 1e-4, from 1e16) and `.0` differ, and those go to
+    `format_number` or lose the `.0`."""
+    text = repr(value)
+    if "e" in text or "n" in text:  # 1e-05, 1e+16; inf and nan are refused by format_number
+        return format_number(value)
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
+
+
+def _format_number_column(values: list[Any]) -> list[Any] | None:
+    """The texts of a number column, once per distinct value, when its values are all floats or all
+    ints (one type: `factorize` would merge an int with an equal float, and 10**23 is written
+    unlike the float equal to it). None for a mixed column."""
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds == {float}:
+        return map_distinct(values, _format_float, "")
+    if kinds == {int}:
+        return map_distinct(values, str, "")
+    return None
+
+
 def text_columns(typed: TypedTable) -> list[list[str]]:
-    """The CSV's field texts (unquoted), column by column: `format_value` of every typed value."""
+    """The CSV's field texts (unquoted), column by column: `format_value` of every typed value,
+    computed once per distinct value of the column."""
     out = []
     for column, values in zip(typed.table.columns, typed.columns, strict=True):
         formatter = _FORMATTERS[column.type]
-        if formatter is None:
-            out.append(["" if v is None else v for v in values])
-        else:
-            out.append(["" if v is None else formatter(v) for v in values])
+        texts = None
+        if column.type == "number":
+            texts = _format_number_column(values)
+        elif formatter is None:  # texts are written as they are: only None needs a text
+            texts = ["" if v is None else v for v in values]
+        else:  # one type per column: int, bool, date or datetime (`_typed`)
+            texts = map_distinct(values, formatter, "")
+        if texts is None:
+            texts = ["" if v is None else v if formatter is None else formatter(v) for v in values]
+        out.append(texts)
     return out
 
 

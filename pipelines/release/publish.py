@@ -21,6 +21,11 @@ datapackage.json (every CSV as a table, every other data file with its size and 
 codebook rendered from that descriptor; the prepared attachments the caller hands in (layout.ATTACHMENTS:
 the DuckDB snapshot, the overview page); and SHA256SUMS of all of them. Only the CSVs make the content
 hash, so a snapshot that is not byte-for-byte reproducible never makes an identical dataset "new".
+
+Cost: the attachment writers (the DuckDB snapshot) run on a thread of their own while this thread
+writes Parquet, the changelog and the overview; the tables are typed and formatted once per distinct
+value (`distinct.py`); the changelog compares only the rows that differ from the previous release
+(`changelog_input.py`); cyclic garbage collection pauses while a release is cut.
 """
 
 from __future__ import annotations
@@ -28,11 +33,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import gc
 import hashlib
 import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -264,6 +271,24 @@ def _write_attachments(partial: Path, writers: Mapping[str, AttachmentWriter]) -
     return written
 
 
+@contextlib.contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a release is cut, collection as before afterwards.
+
+    The release holds its tables as lists, hundreds of thousands of cells, in a process that
+    already holds the warehouse's frames; every full collection, which the allocations of the
+    release set off now and then, walks all of them. Measured on the 1,012-return warehouse: about
+    a third of the changelog's time. Reference counting still frees everything the release drops;
+    only reference cycles wait until the end, and the release makes few."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def publish_release(
     tables: ReleaseTables,
     releases_dir: Path,
@@ -298,7 +323,7 @@ def publish_release(
     writers = _check_attachments(attachments, overview)
     releases_dir = Path(releases_dir)
     releases_dir.mkdir(parents=True, exist_ok=True)
-    with _publish_lock(releases_dir):
+    with _publish_lock(releases_dir), _without_cyclic_gc():
         remove_leftovers(releases_dir)
 
         typed = {t.name: typed_table(t, tables.frame(t)) for t in DATA_TABLES}
@@ -323,25 +348,30 @@ def publish_release(
 
         partial = releases_dir / f"{PARTIAL_PREFIX}{release_id}-{os.getpid()}"
         partial.mkdir()
-        files = dict(data)
-        files.update(_parquet(typed))
-        del typed  # what follows needs the texts only: let the typed values go
-        files.update(
-            _changes(
-                texts,
-                releases_dir / previous_id if previous_id else None,
-                release_id=release_id,
-                synthetic=synthetic,
+        # The attachment writers (the DuckDB snapshot: DuckDB's own threads, without the GIL) run
+        # on a thread of their own while this one writes Parquet, the changelog and the overview.
+        # Leaving the block waits for them, so no writer outlives a failed publish.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="release-attachments") as pool:
+            attaching = pool.submit(_write_attachments, partial, writers)
+            files = dict(data)
+            files.update(_parquet(typed))
+            del typed  # what follows needs the texts only: let the typed values go
+            files.update(
+                _changes(
+                    texts,
+                    releases_dir / previous_id if previous_id else None,
+                    release_id=release_id,
+                    synthetic=synthetic,
+                )
             )
-        )
-        del texts
-        if overview is not None:
-            try:
-                page = overview(tables, release_id=release_id, synthetic=synthetic)
-            except Exception as exc:
-                raise ReleaseError(f"the renderer of {OVERVIEW.file_name} failed: {exc}") from exc
-            files[OVERVIEW.file_name] = page.encode("utf-8")
-        attached = _write_attachments(partial, writers)
+            del texts
+            if overview is not None:
+                try:
+                    page = overview(tables, release_id=release_id, synthetic=synthetic)
+                except Exception as exc:
+                    raise ReleaseError(f"the renderer of {OVERVIEW.file_name} failed: {exc}") from exc
+                files[OVERVIEW.file_name] = page.encode("utf-8")
+            attached = attaching.result()
         digests = {name: hashlib.sha256(blob).hexdigest() for name, blob in files.items()}
         sizes = {name: len(blob) for name, blob in files.items()}
         for name, (size, sha256) in attached.items():

@@ -48,17 +48,23 @@ def write_snapshot(database: Path, target: Path) -> None:
 
 
 def _write(database: Path, partial: Path) -> None:
-    connection = duckdb.connect()  # in memory: both files are attached, so neither is the default
+    # In memory: both files are attached, so neither is the default. One thread: the snapshot is
+    # written beside the rest of the release (publish.py), which keeps the other core busy.
+    connection = duckdb.connect(config={"threads": 1})
     try:
         connection.execute("ATTACH ? AS source (READ_ONLY)", [str(database)])
         # Storage version: a constant of this module, not a value (ATTACH options take no parameters).
         connection.execute(f"ATTACH ? AS snapshot (STORAGE_VERSION '{STORAGE_VERSION}')", [str(partial)])
         connection.execute("USE snapshot")  # view definitions bind to the snapshot's own tables
+        # One transaction for the whole copy: one commit, not one per table, view and comment (about
+        # 170 statements, each of which would otherwise commit and log on its own).
+        connection.execute("BEGIN TRANSACTION")
         for schema in SNAPSHOT_SCHEMAS:
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
         _copy_tables(connection)
         _copy_views(connection)
         _copy_comments(connection)
+        connection.execute("COMMIT")
         connection.execute("USE memory")
         connection.execute("DETACH snapshot")  # checkpoints: the file is complete, no .wal beside it
         connection.execute("DETACH source")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import duckdb
@@ -195,3 +197,63 @@ def test_a_failing_overview_fails_the_publish(releases):
     with pytest.raises(ReleaseError, match="overview.html failed: no data for the chart"):
         publish_release(frames.base_tables(), releases, release_date=DAY1, synthetic=False, overview=broken)
     assert not (releases / "latest").exists()
+
+
+def test_the_writers_run_beside_the_rest_of_the_release_and_finish_before_it_fails(releases):
+    """The snapshot is written on a thread of its own while the overview renders (the overview here
+    waits for the writer to start: run one after the other, it would wait in vain), and a publish
+    that fails returns only once the writer is done: no writer outlives it."""
+    writing, finished = threading.Event(), threading.Event()
+    threads = {}
+
+    def writer(path: Path) -> None:
+        threads["writer"] = threading.get_ident()
+        writing.set()
+        write_snapshot(path)
+        finished.set()
+
+    def overview(tables, *, release_id, synthetic):
+        threads["overview"] = threading.get_ident()
+        assert writing.wait(timeout=30), "the writer did not start while the overview rendered"
+        raise ValueError("no data for the chart")
+
+    with pytest.raises(ReleaseError, match="overview.html failed: no data for the chart"):
+        publish_release(
+            frames.base_tables(),
+            releases,
+            release_date=DAY1,
+            synthetic=False,
+            attachments={"normsdata.duckdb": writer},
+            overview=overview,
+        )
+    assert finished.is_set()
+    assert threads["writer"] != threads["overview"] == threading.get_ident()
+    assert not [t for t in threading.enumerate() if t.name.startswith("release-attachments")]
+    assert not (releases / "latest").exists()
+
+
+def test_cyclic_garbage_collection_pauses_during_a_publish_only(releases):
+    during = []
+
+    def overview(tables, *, release_id, synthetic):
+        during.append(gc.isenabled())
+        return "<!doctype html><title>t</title>\n"
+
+    assert gc.isenabled()
+    publish_release(frames.base_tables(), releases, release_date=DAY1, synthetic=False, overview=overview)
+    assert during == [False] and gc.isenabled()
+
+    def broken(tables, *, release_id, synthetic):
+        raise ValueError("no chart")
+
+    with pytest.raises(ReleaseError):
+        publish_release(
+            frames.corrected_tables(), releases, release_date=DAY2, synthetic=False, overview=broken
+        )
+    assert gc.isenabled()
+    gc.disable()
+    try:  # a caller that had it off finds it off
+        publish_release(frames.corrected_tables(), releases, release_date=DAY2, synthetic=False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -114,6 +114,20 @@ def test_a_field_breaking_its_schema_is_found(release, name, old, new, expected)
     assert any(expected in p for p in problems), problems
 
 
+def test_problems_in_several_tables_come_in_the_descriptors_order(release):
+    """The tables are checked two at a time; what is wrong is still told table by table, in order."""
+    edit(release, "coverage.csv", "\nKGZ-2021-1,", "\n,")
+    edit(release, "prisons.csv", ",false,", ",False,")
+    edit(release, "activities.csv", "\nKGZ,", "\nKgz,")
+    problems = release_problems(release)
+    resources = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+    order = [r["path"] for r in resources if r.get("type") == "table"]
+    tables = [problem.split(":", 1)[0].split(".")[0] + ".csv" for problem in problems]  # a twin: its CSV's
+    assert sorted(set(tables)) == ["activities.csv", "coverage.csv", "prisons.csv"]
+    assert tables == sorted(tables, key=order.index)
+    assert all(release_problems(release) == problems for _ in range(3))
+
+
 def test_a_duplicate_primary_key_is_found(release):
     text = (release / "prisons.csv").read_text(encoding="utf-8")
     lines = text.split("\n")
