@@ -30,14 +30,17 @@ def recorded_digest(folder: Path) -> str | None:
 
 
 def replace_folder(target: Path, fill: Callable[[Path], None], state: dict) -> None:
-    """Make `target` anew: `fill(temp_folder)` writes the files, then state.json, then the swap."""
+    """Make `target` anew: `fill(temp_folder)` writes the files, then state.json, then the swap.
+
+    No one reads the temporary folder, so its files are written straight (`write_new`), not
+    through a temporary file each: the folder appears whole by its own rename."""
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     temp = parent / f".{target.name}{_TEMP_INFIX}{uuid.uuid4().hex[:8]}"
     temp.mkdir()
     try:
         fill(temp)
-        write_json(temp / STATE_FILE, state)
+        write_new(temp / STATE_FILE, _json_text(state))
         if target.exists():
             old = parent / f".{target.name}{_OLD_INFIX}{uuid.uuid4().hex[:8]}"
             os.rename(target, old)
@@ -64,7 +67,16 @@ def remove_leftovers(parent: Path) -> None:
 
 
 def write_json(path: Path, data: dict) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    write_text(path, _json_text(data))
+
+
+def _json_text(data: dict) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_new(path: Path, text: str) -> None:
+    """Write a file inside a folder no one reads yet (`replace_folder`'s temporary folder)."""
+    path.write_text(text, encoding="utf-8")
 
 
 def write_text(path: Path, text: str) -> None:

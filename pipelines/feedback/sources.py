@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import duckdb
 
@@ -46,10 +46,15 @@ class Submission:
 
     def digest(self, *salt: str) -> str:
         """Changes whenever anything its feedback shows changes (`salt`: the feedback's own version)."""
-        record = asdict(self)
+        # What `dataclasses.asdict` gives, built directly: asdict deep-copies every value (~0.2 ms).
+        record = {name: getattr(self, name) for name in _SUBMISSION_FIELDS}
+        record["findings"] = [{name: getattr(f, name) for name in FINDING_COLUMNS} for f in self.findings]
         record["salt"] = list(salt)
         text = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+_SUBMISSION_FIELDS = tuple(Submission.__dataclass_fields__)
 
 
 def finding_order(finding: Finding, sheets: tuple[str, ...] = ()) -> tuple:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import lru_cache
 
-from pipelines.feedback.xlsx_edit.splice import Splice, attributes_xml, children, opened, scan
+from pipelines.feedback.xlsx_edit.splice import Splice, attributes_xml, children, opened, scan_shared
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -41,6 +42,7 @@ class Unsupported(Exception):
     """The package is unusual in a way the editor does not handle: the openpyxl writer takes over."""
 
 
+@lru_cache(maxsize=8192)  # every cell of a marked sheet is looked up; the same few thousand recur
 def split_ref(ref: str) -> tuple[int, int]:
     """`C12` -> (12, 3): 1-based row and column, within Excel's grid."""
     match = _REF.match(ref.upper())
@@ -69,6 +71,11 @@ def rels_part_of(part: str) -> str:
     return posixpath.join(folder, "_rels", f"{name}.rels")
 
 
+@lru_cache(maxsize=256)  # posixpath.relpath asks for the working directory each time
+def _relative(part: str, folder: str) -> str:
+    return posixpath.relpath(part, folder)
+
+
 def resolve(source_part: str, target: str) -> str:
     """A relationship's target as a part name (no leading slash), from the part that owns it."""
     if target.startswith("/"):
@@ -95,7 +102,7 @@ class Relationships:
         self._added: list[str] = []
         if data is None:
             return
-        elements = scan(data, max_depth=1)
+        elements = scan_shared(data, max_depth=1)
         root = elements[0]
         require_plain(root, PACKAGE_RELATIONSHIPS, "Relationships", rels_part_of(source_part))
         self._root = root
@@ -133,7 +140,7 @@ class Relationships:
         while f"rId{n}" in self.by_id:
             n += 1
         rel_id = f"rId{n}"
-        target = posixpath.relpath(target_part, posixpath.dirname(self.source_part) or ".")
+        target = _relative(target_part, posixpath.dirname(self.source_part) or ".")
         self.by_id[rel_id] = (rel_type, target, False)
         self._added.append(
             f"<Relationship{attributes_xml([('Id', rel_id), ('Type', rel_type), ('Target', target)])}/>"

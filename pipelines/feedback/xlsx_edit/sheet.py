@@ -79,7 +79,35 @@ def mark_sheet(
 ) -> MarkedSheet:
     """Mark `cells` (reference -> findings) in the worksheet `data`; comments go through the
     VML drawing of relationship `drawing_rel_id`."""
-    elements = scan(data, max_depth=3)
+    rows = _rows_of(cells)
+    root, top, elements, grid = _read_sheet(data, rows)
+    anchors = _anchors(cells, grid.merged_ranges())
+    if rows is not None and not (anchor_rows := {split_ref(ref)[0] for ref in anchors}) <= rows:
+        # A mark moved up to a merged range's top-left cell, in a row whose cells were not kept.
+        root, top, elements, grid = _read_sheet(data, rows | anchor_rows)
+    splice = Splice(data)
+    _unselect(elements, splice)
+    _mark_cells(splice, data, grid, anchors, style_for)
+    _add_legacy_drawing(splice, data, root, top, drawing_rel_id)
+    return MarkedSheet(splice.result(), anchors)
+
+
+def _rows_of(cells: dict[str, list[Marked]]) -> set[int] | None:
+    """The rows of the cells to mark; None (keep every row's cells) if a reference has no row."""
+    rows = set()
+    for ref in cells:
+        digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        if not digits.isdigit():
+            return None
+        rows.add(int(digits))
+    return rows
+
+
+def _read_sheet(data: bytes, rows: set[int] | None) -> tuple[Element, list[Element], list[Element], _Grid]:
+    """The sheet scanned, its root, top-level elements and grid; the cells of rows other than
+    `rows` (all rows when None) are checked but not kept."""
+    prune = _OtherRows(rows) if rows is not None else None
+    elements = scan(data, max_depth=3, prune=prune)
     root = elements[0]
     require_plain(root, MAIN, "worksheet", "worksheet")
     top = [elements[i] for i in children(elements, 0)]
@@ -91,13 +119,35 @@ def mark_sheet(
     by_name = {element.local: element for element in top}
     if "sheetData" not in by_name:
         raise Unsupported("worksheet without sheetData")
-    splice = Splice(data)
-    _unselect(elements, splice)
-    grid = _Grid(elements, by_name)
-    anchors = _anchors(cells, grid.merged_ranges())
-    _mark_cells(splice, data, grid, anchors, style_for)
-    _add_legacy_drawing(splice, data, root, top, drawing_rel_id)
-    return MarkedSheet(splice.result(), anchors)
+    return root, top, elements, _Grid(elements, by_name, prune.problems if prune is not None else {})
+
+
+class _OtherRows:
+    """Pruning for a sheet's scan: the cells of rows with no mark get no `Element` (a sheet's rows
+    hold most of its elements), yet each is checked as a kept cell would be (`_Grid`): it has an
+    `r`, within Excel's grid. The first problem of a row is kept, for `_Grid` to raise in order."""
+
+    def __init__(self, rows: set[int]):
+        self.rows = rows
+        self.problems: dict[int, Unsupported] = {}  # the row's element index -> its first problem
+
+    def prunes(self, element: Element) -> bool:
+        if element.local != "row":
+            return False
+        number = element.attributes.get("r")  # a row without a usable `r` is kept, and refused
+        return number is not None and number.isdigit() and int(number) not in self.rows
+
+    def child(self, parent: int, local: str, attributes: dict[str, str]) -> None:
+        if local != "c" or parent in self.problems:
+            return
+        ref = attributes.get("r")
+        if ref is None:
+            self.problems[parent] = Unsupported("cell without r")
+            return
+        try:
+            split_ref(ref)
+        except Unsupported as exc:
+            self.problems[parent] = exc
 
 
 def _anchors(
@@ -118,7 +168,7 @@ def _anchors(
 class _Grid:
     """Rows and cells of sheetData by number, the columns' styles and the merged ranges."""
 
-    def __init__(self, elements: list[Element], top: dict[str, Element]):
+    def __init__(self, elements: list[Element], top: dict[str, Element], problems: dict[int, Unsupported]):
         self.elements = elements
         self.sheet_data = top["sheetData"]
         data_index = self.sheet_data.index
@@ -129,6 +179,8 @@ class _Grid:
             if row.local != "row":
                 continue
             number = _number(row.attribute("r"), "row without r")
+            if i in problems:  # a row whose cells were checked while scanning, not kept
+                raise problems[i]
             self.rows[number] = row
             cells = self.cells.setdefault(number, {})
             for j in children(elements, i):

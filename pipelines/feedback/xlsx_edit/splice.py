@@ -14,8 +14,10 @@ attribute value).
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 from xml.parsers import expat
 
 _START_TAG = re.compile(rb"<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*/?>")
@@ -35,11 +37,12 @@ class Element:
     __slots__ = ("_source", "_start_end", "attributes", "depth", "end", "end_end", "index", "kids", "local",
                  "parent", "prefix", "start", "uri")  # fmt: skip
 
-    def __init__(self, source: bytes, name: str, attributes: dict[str, str], depth: int, parent: int | None,
-                 start: int, index: int) -> None:  # fmt: skip
+    def __init__(self, source: bytes, name: tuple[str, str, str | None], attributes: dict[str, str],
+                 depth: int, parent: int | None, start: int, index: int) -> None:  # fmt: skip
         self._source = source
-        self.uri, self.local, self.prefix = _split(name)
-        self.attributes = attributes  # `name`, or `uri name` for a namespaced attribute -> value
+        self.uri, self.local, self.prefix = name  # `_split` of the name expat gives
+        # `name`, or `uri name prefix` (`uri name` without a prefix) for a namespaced attribute -> value
+        self.attributes = attributes
         self.depth = depth  # the root is 0
         self.parent = parent  # index in the scan's element list
         self.start = start
@@ -65,7 +68,23 @@ class Element:
         return self.end_end == self.start_end
 
     def attribute(self, name: str, uri: str | None = None) -> str | None:
-        return self.attributes.get(f"{uri} {name}" if uri else name)
+        if not uri:
+            return self.attributes.get(name)
+        wanted = f"{uri} {name}"
+        for key, value in self.attributes.items():  # the prefix is whatever the file chose
+            if key == wanted or key.startswith(wanted) and key[len(wanted)] == " ":
+                return value
+        return None
+
+
+class Pruning(Protocol):
+    """Which elements just above a scan's `max_depth` keep no children (`prunes`), and what to
+    check of each child not kept (`child`: the parent's index, the child's local name and
+    attributes), so a scan that keeps fewer elements still sees every one."""
+
+    def prunes(self, element: Element) -> bool: ...
+
+    def child(self, parent: int, local: str, attributes: dict[str, str]) -> None: ...
 
 
 class _Stop(Exception):
@@ -77,16 +96,23 @@ class _Refused(Exception):
 
 
 def scan(
-    data: bytes, max_depth: int, stop_at: str | None = None, deep: frozenset[str] = frozenset()
+    data: bytes,
+    max_depth: int,
+    stop_at: str | None = None,
+    deep: frozenset[str] = frozenset(),
+    prune: Pruning | None = None,
 ) -> list[Element]:
     """The elements of `data` down to `max_depth` (the root is depth 0), in document order, and
     below that the children of kept elements named in `deep`.
 
     With `stop_at`, scanning ends at the first start tag of that local name (that element is the
     last one returned, without its end), so the head of a large part costs only its head.
+    With `prune`, the children of some elements one level above `max_depth` are not kept (see
+    `Pruning`): most rows of a sheet need no `Element` per cell.
     """
     elements: list[Element] = []
     open_stack: list[int | None] = []  # element index per open element, None when not kept
+    pruned: set[int] = set()  # kept elements whose children are only shown to `prune.child`
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.namespace_prefixes = True
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -94,22 +120,31 @@ def scan(
     def refuse(*_args):
         raise _Refused
 
+    names: dict[str, tuple[str, str, str | None]] = {}  # a part uses a few names, again and again
+
     def start(name: str, attributes: dict[str, str]) -> None:
         depth = len(open_stack)
         parent = open_stack[-1] if open_stack else None
         if depth > max_depth and (parent is None or elements[parent].local not in deep):
             open_stack.append(None)
             return
-        if attributes and " " in "".join(attributes):  # namespaced: `uri local prefix` -> `uri local`
-            attributes = {" ".join(key.split(" ")[:2]): value for key, value in attributes.items()}
+        split = names.get(name)
+        if split is None:
+            split = names[name] = _split(name)
+        if parent in pruned:
+            prune.child(parent, split[1], attributes)
+            open_stack.append(None)
+            return
         index = len(elements)
-        element = Element(data, name, attributes, depth, parent, parser.CurrentByteIndex, index)
+        element = Element(data, split, attributes, depth, parent, parser.CurrentByteIndex, index)
         elements.append(element)
         if parent is not None:
             elements[parent].kids.append(index)
         open_stack.append(index)
         if stop_at is not None and element.local == stop_at:
             raise _Stop
+        if prune is not None and depth == max_depth - 1 and prune.prunes(element):
+            pruned.add(index)
 
     def end(_name: str) -> None:
         index = open_stack.pop()
@@ -138,6 +173,28 @@ def scan(
         raise NotSpliceable(f"not well-formed XML ({exc})") from exc
     if not elements:
         raise NotSpliceable("no root element")
+    return elements
+
+
+_SHARED_PARTS = 32  # scans kept by `scan_shared`: a few parts per template in use
+_SHARED_PART_SIZE = 64 * 1024  # bytes: a larger part is scanned every time (and not kept)
+_shared: OrderedDict[tuple, list[Element]] = OrderedDict()
+
+
+def scan_shared(data: bytes, max_depth: int, deep: frozenset[str] = frozenset()) -> list[Element]:
+    """`scan`, kept for the next part with the same bytes: the parts a form's template gives every
+    return (styles, workbook, relationships, content types) are often identical, byte for byte,
+    from one return to the next. The elements are shared: the callers only read them."""
+    if len(data) > _SHARED_PART_SIZE:
+        return scan(data, max_depth, deep=deep)
+    key = (data, max_depth, deep)
+    elements = _shared.get(key)
+    if elements is None:
+        elements = _shared[key] = scan(data, max_depth, deep=deep)
+        if len(_shared) > _SHARED_PARTS:
+            _shared.popitem(last=False)
+    else:
+        _shared.move_to_end(key)
     return elements
 
 

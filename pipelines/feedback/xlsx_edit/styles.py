@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pipelines.feedback.marks import FILLS, LINK_COLOR
 from pipelines.feedback.xlsx_edit.ooxml import MAIN, Unsupported, require_plain
-from pipelines.feedback.xlsx_edit.splice import Element, Splice, children, opened, scan, set_attribute
+from pipelines.feedback.xlsx_edit.splice import Element, Splice, children, opened, scan_shared, set_attribute
 from pipelines.findings import Severity
 
 PART = "xl/styles.xml"
@@ -34,7 +34,7 @@ class Styles:
     def __init__(self, data: bytes):
         self.data = data
         self.splice = Splice(data)
-        elements = scan(data, max_depth=2, deep=frozenset({"font"}))  # a font's children: cloned
+        elements = scan_shared(data, max_depth=2, deep=frozenset({"font"}))  # a font's children: cloned
         self.elements = elements
         require_plain(elements[0], MAIN, "styleSheet", PART)
         lists = {elements[i].local: i for i in children(elements, 0) if elements[i].uri == MAIN}

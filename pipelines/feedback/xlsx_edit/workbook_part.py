@@ -28,7 +28,7 @@ from pipelines.feedback.xlsx_edit.splice import (
     declared_prefix,
     escape_text,
     opened,
-    scan,
+    scan_shared,
     set_attribute,
 )
 
@@ -47,7 +47,7 @@ class Sheet:
 class WorkbookPart:
     def __init__(self, data: bytes):
         self.data = data
-        self.elements = scan(data, max_depth=2)
+        self.elements = scan_shared(data, max_depth=2)
         root = self.elements[0]
         require_plain(root, MAIN, "workbook", WORKBOOK_PART)
         self.top = {self.elements[i].local: self.elements[i] for i in children(self.elements, 0)}
@@ -147,7 +147,7 @@ class ContentTypes:
     def __init__(self, data: bytes):
         self.data = data
         self.splice = Splice(data)
-        elements = scan(data, max_depth=1)
+        elements = scan_shared(data, max_depth=1)
         root = elements[0]
         require_plain(root, CONTENT_TYPES_NS, "Types", CONTENT_TYPES_PART)
         if root.empty:

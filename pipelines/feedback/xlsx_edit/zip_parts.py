@@ -16,6 +16,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipelines.forms.return_writer import ZIP_TIMESTAMP
 
@@ -27,7 +28,9 @@ _VERSION = 20  # 2.0: deflate
 _MADE_BY = (3 << 8) | _VERSION  # Unix, so the permissions below mean what they say
 _PERMISSIONS = 0o600 << 16
 _ZIP32_LIMIT = 0xFFFFFFFF
+_ZIPFILE_READS = 63  # zipfile.MAX_EXTRACT_VERSION: it refuses entries that need a later version
 _DEFLATE_LEVEL = 6
+_SMALL_PART = 64 * 1024  # bytes: parts up to this size are deflated through `_deflate_small`
 
 
 class PackageTooLarge(Exception):
@@ -48,8 +51,7 @@ class Package:
 
     def __init__(self, data: bytes):
         self._data = data
-        self._archive = zipfile.ZipFile(io.BytesIO(data))
-        self.infos = self._archive.infolist()
+        self.infos = _plain_directory(data) or zipfile.ZipFile(io.BytesIO(data)).infolist()
         self._by_lower = {info.filename.lower(): info for info in self.infos}
 
     def find(self, name: str) -> str | None:
@@ -96,10 +98,56 @@ class Package:
         return _zip(entries)
 
 
+def _plain_directory(data: bytes) -> list[zipfile.ZipInfo] | None:
+    """The entries of a zip in the plain layout every spreadsheet writer uses (no archive comment,
+    no zip64, nothing before the first entry, no extra fields, versions zipfile reads), read as
+    `zipfile.ZipFile(...).infolist()` reads them but without its per-archive set-up; None for any
+    other layout, which is left to zipfile itself (and its errors)."""
+    end = len(data) - _END_RECORD.size
+    if end < 0 or data[end : end + 4] != b"PK\x05\x06" or data[-2:] != b"\x00\x00":
+        return None
+    if end >= 20 and data[end - 20 : end - 16] == b"PK\x06\x07":  # a zip64 end locator
+        return None
+    _sig, _disk, _start_disk, _here, _total, size, offset, _comment = _END_RECORD.unpack_from(data, end)
+    if offset + size != end:  # bytes before the archive, or a directory that is not where it says
+        return None
+    infos, position = [], offset
+    while position < end:
+        if position + _CENTRAL_HEADER.size > end:
+            return None
+        fields = _CENTRAL_HEADER.unpack_from(data, position)
+        if fields[0] != b"PK\x01\x02" or fields[11] or fields[2] & 0xFF > _ZIPFILE_READS:  # [11]: extras
+            return None
+        name_start = position + _CENTRAL_HEADER.size
+        raw_name = data[name_start : name_start + fields[10]]
+        if len(raw_name) != fields[10] or b"\x00" in raw_name:
+            return None
+        try:
+            name = raw_name.decode("utf-8" if fields[3] & _UTF8_NAME else "cp437")
+        except UnicodeDecodeError:
+            return None
+        info = zipfile.ZipInfo(name)
+        info.flag_bits, info.compress_type, info.CRC = fields[3], fields[4], fields[7]
+        info.compress_size, info.file_size, info.header_offset = fields[8], fields[9], fields[16]
+        infos.append(info)
+        position = name_start + fields[10] + fields[11] + fields[12]
+    return infos if position == end else None
+
+
 def _deflated(name: str, data: bytes) -> _Entry:
-    compressor = zlib.compressobj(_DEFLATE_LEVEL, zlib.DEFLATED, -15)
-    payload = compressor.compress(data) + compressor.flush()
+    payload = _deflate_small(data) if len(data) <= _SMALL_PART else _deflate(data)
     return _Entry(name, zipfile.ZIP_DEFLATED, zlib.crc32(data), len(data), payload)
+
+
+def _deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(_DEFLATE_LEVEL, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+# A small edited part (workbook, styles, content types, relationships) often comes out the same,
+# byte for byte, for every return made from one template; a compressor costs ~50 us to set up
+# whatever the size of what it compresses, so those are deflated once.
+_deflate_small = lru_cache(maxsize=64)(_deflate)
 
 
 def _dos_time() -> tuple[int, int]:
