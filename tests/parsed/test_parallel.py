@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines import fork_pool
 from pipelines.parsed import parallel
 from pipelines.parsed.returns import REJECTED, parse_return
 from pipelines.synthetic.generator import generate
@@ -44,7 +45,7 @@ def test_workers_return_what_one_process_returns_in_job_order(jobs):
     assert len(multiprocessing.active_children()) == 2  # two worker processes really do the parsing
     chunks += list(chunk_iterator)
     assert not multiprocessing.active_children()  # and are gone once the last chunk is out
-    assert [len(chunk) for chunk in chunks] == [len(c) for c in parallel._batches(jobs, 5)]
+    assert [len(chunk) for chunk in chunks] == [len(c) for c in fork_pool.batches(jobs, 5)]
     assert [_comparable(parsed) for chunk in chunks for parsed in chunk] == expected
 
 
@@ -62,7 +63,7 @@ def test_no_jobs_no_chunks():
 
 
 def test_workers_follow_the_cores_this_process_may_use():
-    assert 1 <= parallel.workers_available() <= parallel.MAX_WORKERS
+    assert 1 <= fork_pool.workers_available() <= fork_pool.MAX_WORKERS
 
 
 def test_a_file_gone_from_the_archive_is_rejected_not_a_broken_pool(jobs, tmp_path: Path):
