@@ -36,6 +36,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from pipelines.forms.content import ReturnContent
 from pipelines.reference import codelists, countries, form
+from pipelines.reproducible import ZIP_TIMESTAMP
 
 ENGINES = ("openpyxl", "xlsxwriter")
 CODES_AS = ("code", "label", "plain", "messy")
@@ -43,7 +44,6 @@ DATES_AS = ("excel", "text_iso", "text_dmy_slash", "text_dmy_dot", "serial")
 DATE_FORMAT = "yyyy-mm-dd"
 # Document properties when the Cover has no submission date; zip entries always get ZIP_TIMESTAMP.
 DEFAULT_TIMESTAMP = dt.datetime(2022, 1, 1, 9, 0, 0)
-ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 AUTHOR = "normsdata"
 EXTRA_COLUMN_HEADER = "Internal reference"
 EXTRA_SHEET_NAME = "Comments"

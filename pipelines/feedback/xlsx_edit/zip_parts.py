@@ -18,7 +18,7 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipelines.forms.return_writer import ZIP_TIMESTAMP
+from pipelines.reproducible import ZIP_TIMESTAMP
 
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 _CENTRAL_HEADER = struct.Struct("<4s6H3L5H2L")
