@@ -24,7 +24,7 @@ from pipelines.feedback.xlsx_edit.zip_parts import Package, _plain_directory
 from pipelines.findings import Finding, Severity
 from pipelines.forms.return_writer import render_return
 from tests.conftest import sample_return
-from tests.feedback.test_feedback_package import finding, marked, saved
+from tests.feedback.test_feedback_package import finding, marked, repacked, saved
 
 
 def _sheet(data: bytes) -> bytes:
@@ -33,17 +33,7 @@ def _sheet(data: bytes) -> bytes:
 
 
 def _with_sheet(data: bytes, change) -> bytes:
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            payload = source.read(info)
-            target.writestr(
-                info.filename, change(payload) if info.filename == "xl/worksheets/sheet1.xml" else payload
-            )
-    return out.getvalue()
+    return repacked(data, "xl/worksheets/sheet1.xml", change)
 
 
 def _data_sheet() -> bytes:

@@ -282,7 +282,8 @@ def _prefixed(xml: bytes) -> bytes:
     return re.sub(r"<(/?)(?!\?)([A-Za-z]+)([\s/>])", r"<\1x:\2\3", text).encode()
 
 
-def _repacked(data: bytes, name: str, change) -> bytes:
+def repacked(data: bytes, name: str, change) -> bytes:
+    """`data` with part `name` replaced by `change(its bytes)`, every other part as it was."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
@@ -301,16 +302,16 @@ def _with_comment_elsewhere(data: bytes) -> bytes:
 
 
 UNUSUAL = {
-    "prefixed SpreadsheetML": lambda data: _repacked(data, "xl/worksheets/sheet2.xml", _prefixed),
-    "strict OOXML": lambda data: _repacked(
+    "prefixed SpreadsheetML": lambda data: repacked(data, "xl/worksheets/sheet2.xml", _prefixed),
+    "strict OOXML": lambda data: repacked(
         data,
         "xl/workbook.xml",
         lambda x: x.replace(MAIN.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main"),
     ),
-    "macro-enabled": lambda data: _repacked(
+    "macro-enabled": lambda data: repacked(
         data, "[Content_Types].xml", lambda x: x.replace(b"sheet.main+xml", b"sheet.macroEnabled.main+xml")
     ),
-    "no styles part": lambda data: _repacked(
+    "no styles part": lambda data: repacked(
         data, "xl/_rels/workbook.xml.rels", lambda x: re.sub(rb"<Relationship [^>]*styles[^>]*/>", b"", x)
     ),
     "comments on another sheet": _with_comment_elsewhere,

@@ -10,7 +10,7 @@ import pytest
 from pipelines import fork_pool
 from pipelines.parsed import parallel
 from pipelines.parsed.returns import REJECTED, parse_return
-from pipelines.synthetic.generator import generate
+from tests.parsed.conftest import synthetic_jobs
 
 # Synthetic files of a few states: drifted returns, planted errors, and the files that are not
 # returns at all (a CSV, a legacy .xls, a password-protected workbook...), so the workers meet
@@ -20,10 +20,7 @@ STATES = ["KAZ", "FRA", "ESP", "RUS", "KGZ", "ARG", "BRA", "CHN", "DEU", "EGY", 
 
 @pytest.fixture(scope="module")
 def jobs(tmp_path_factory) -> list[parallel.Job]:
-    folder = tmp_path_factory.mktemp("inputs")
-    generate(folder, range(2022, 2024), seed=20261128, states=STATES)
-    files = sorted(p for p in folder.iterdir() if p.name != "manifest.json")
-    return [(path, f"s{i:03d}", path.name) for i, path in enumerate(files)]
+    return synthetic_jobs(tmp_path_factory.mktemp("inputs"), STATES)
 
 
 def _comparable(parsed) -> tuple:

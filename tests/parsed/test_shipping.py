@@ -10,8 +10,8 @@ import pytest
 from pipelines.parsed import parallel
 from pipelines.parsed.cells import CELL_TABLE_SCHEMA, Cell, cells_of_table, cells_table
 from pipelines.parsed.returns import REJECTED, parse_return
-from pipelines.synthetic.generator import generate
 from pipelines.warehouse import store
+from tests.parsed.conftest import synthetic_jobs
 
 # Drifted returns, planted errors and the files that are not returns (CSV, legacy .xls, password...):
 # shipped batches hold returns with cells and rejected ones without.
@@ -26,10 +26,7 @@ STORED = {
 
 @pytest.fixture(scope="module")
 def jobs(tmp_path_factory) -> list[parallel.Job]:
-    folder = tmp_path_factory.mktemp("inputs")
-    generate(folder, range(2022, 2024), seed=20261128, states=STATES)
-    files = sorted(p for p in folder.iterdir() if p.name != "manifest.json")
-    return [(path, f"s{i:03d}", path.name) for i, path in enumerate(files)]
+    return synthetic_jobs(tmp_path_factory.mktemp("inputs"), STATES)
 
 
 def _shipped(results):
