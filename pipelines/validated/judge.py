@@ -117,8 +117,29 @@ def _message(failure: Failure) -> str:
     return failure.message.format(value=_text(value), a=_text(a), b=_text(b))
 
 
+def sheets_pointed_at(failures: list[Failure], rejected: set[str]) -> set[tuple[str, str]]:
+    """(submission_id, sheet kind) of every failure `judge` turns into findings: the only sheets
+    whose cells it looks up (a rejected return's rows are not judged, only its cover)."""
+    return {
+        (f.index["submission_id"], f.suite)
+        for f in failures
+        if f.suite == "cover" or f.index["submission_id"] not in rejected
+    }
+
+
+def cells_of_sheets(cells: pd.DataFrame, sheets: set[tuple[str, str]]) -> pd.DataFrame:
+    """The cells of those sheets (with their header rows, where an empty cell's column is found),
+    in their order: the CellIndex of these answers each of judge's questions as that of all cells.
+    Most failing returns fail on one or two sheets, and the index costs a Python step per cell."""
+    keep = np.zeros(len(cells), dtype=bool)
+    for kind in {kind for _, kind in sheets}:
+        submissions = [submission for submission, of in sheets if of == kind]
+        of_kind = cells["sheet_kind"].isin([kind, f"{kind}_header"])
+        keep |= (of_kind & cells["submission_id"].isin(submissions)).to_numpy()
+    return cells[keep]
+
+
 def judge(failures: list[Failure], cells: pd.DataFrame) -> Judgement:
-    index = CellIndex(cells)
     judgement = Judgement()
     severity = {"critical": Severity.ERROR, "warning": Severity.WARNING}
     judgement.rejected = {
@@ -126,6 +147,7 @@ def judge(failures: list[Failure], cells: pd.DataFrame) -> Judgement:
         for f in failures
         if f.action == Action.REJECT and severity[f.severity] is Severity.ERROR
     }
+    index = CellIndex(cells_of_sheets(cells, sheets_pointed_at(failures, judgement.rejected)))
     for failure in failures:
         kind = failure.suite  # each suite is named after the sheet kind it validates
         submission = failure.index["submission_id"]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipelines.findings import Finding
@@ -169,11 +170,28 @@ def _typed_covers(covers: pd.DataFrame) -> pd.DataFrame:
     return typed
 
 
+def _reasons(frame: pd.DataFrame, columns: list[str], quarantined: dict[tuple, list[str]]) -> list[str]:
+    """Each row's quarantine reasons, ";"-joined ("" for none), its key being its `columns` (the
+    last one an integer). Only the rows of submissions with a quarantine are looked up: no Python
+    step for the rows of every other submission (most of a batch's tens of thousands)."""
+    reasons = [""] * len(frame)
+    submissions = {key[0] for key in quarantined}
+    if not submissions:
+        return reasons
+    looked_up = np.flatnonzero(frame["submission_id"].isin(submissions).to_numpy())
+    keys = zip(*(frame[column].to_numpy()[looked_up].tolist() for column in columns), strict=True)
+    for position, (*key, number) in zip(looked_up.tolist(), keys, strict=True):
+        reasons[position] = ";".join(quarantined.get((*key, int(number)), []))
+    return reasons
+
+
 def _quarantine_columns(frame: pd.DataFrame, kind: str, judgement: Judgement) -> pd.DataFrame:
-    reasons = [
-        ";".join(judgement.quarantined_rows.get((submission, kind, int(row_no)), []))
-        for submission, row_no in zip(frame["submission_id"], frame["row_no"], strict=True)
-    ]
+    of_kind = {
+        (submission, row_no): reasons
+        for (submission, of, row_no), reasons in judgement.quarantined_rows.items()
+        if of == kind
+    }
+    reasons = _reasons(frame, ["submission_id", "row_no"], of_kind)
     frame["quarantined"] = [bool(reason) for reason in reasons]
     frame["quarantine_reasons"] = [reason or None for reason in reasons]
     return frame
@@ -199,12 +217,7 @@ def _typed_rows(wide: pd.DataFrame, kind: str, judgement: Judgement) -> pd.DataF
 
 def _prison_values(values: pd.DataFrame, judgement: Judgement) -> pd.DataFrame:
     values = values.copy()
-    reasons = [
-        ";".join(judgement.quarantined_cells.get((submission, indicator, int(year)), []))
-        for submission, indicator, year in zip(
-            values["submission_id"], values["indicator"], values["year"], strict=True
-        )
-    ]
+    reasons = _reasons(values, ["submission_id", "indicator", "year"], judgement.quarantined_cells)
     # A cell that could not be read (no observation status) is never a value, whatever the rules said.
     unreadable = values["obs_status"].isna()
     values["quarantined"] = [bool(reason) or bad for reason, bad in zip(reasons, unreadable, strict=True)]

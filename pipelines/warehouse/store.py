@@ -204,11 +204,21 @@ class Store:
             self.db.unregister(name)
 
     def cells_of(self, submission_ids: list[str]) -> pd.DataFrame:
-        return self.db.execute(
-            "SELECT * FROM parsed.cells WHERE submission_id IN (SELECT unnest(?)) "
-            "ORDER BY submission_id, sheet_kind, row_no, col_no",
-            [submission_ids],
-        ).df()
+        """The parsed cells of some submissions, in sheet order (the validator's "first cell" is the
+        first of this order). Fetched as Arrow: a text repeated in many cells (a submission id, a
+        sheet's name, a field) becomes one Python string, not one per cell, at half the CPU of `.df()`.
+        """
+        cells = (
+            self.db.sql(
+                "SELECT * FROM parsed.cells WHERE submission_id IN (SELECT unnest($ids)) "
+                "ORDER BY submission_id, sheet_kind, row_no, col_no",
+                params={"ids": submission_ids},
+            )
+            .to_arrow_table()
+            .to_pandas()
+        )
+        cells["year"] = cells["year"].astype("Int32")  # as `.df()` gives it: Arrow makes a float of it
+        return cells
 
     def parse_findings_of(self, submission_ids: list[str]) -> list[Finding]:
         frame = self.db.execute(
