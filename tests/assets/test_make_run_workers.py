@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,10 @@ def test_the_leftover_check_finds_a_running_worker(tmp_path, monkeypatch):
     monkeypatch.setenv("NORMSDATA_WAREHOUSE", str(tmp_path))
     worker = ChartWorker()
     try:
+        # Until the child has exec'd, /proc shows it with the parent's command line: wait for that.
+        deadline = time.monotonic() + 60
+        while not _workers_of(tmp_path) and worker.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert [found.split(":")[0] for found in _workers_of(tmp_path)] == [str(worker.pid)]
     finally:
         worker.close(kill=True)
