@@ -6,7 +6,8 @@ of `countries.py` itself, of the installed pycountry, babel, country_converter a
 Python (its Unicode tables decide the normalised keys). The cache file is named by a hash of exactly
 those, so a cache built from anything else is never read: editing `countries.py`, upgrading a library
 or Python builds the tables afresh. The libraries stay the one source of truth; the file is a copy of
-what they gave, checked against them on every read.
+what they gave, found by that hash. Its content is not rebuilt to be compared on a read (that would
+cost the build it saves): it is trusted as the installed libraries are, being the same user's files.
 
 JSON, not pickle: reading a file from a user's cache folder must never run code.
 """
