@@ -80,7 +80,7 @@ class FreshWorker:
 
     def request(self, request: Any) -> Any:
         """Send `request` and wait for the worker's answer: `handle(request)` computed there."""
-        self._write(request)
+        self._write_bytes(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
         return self.receive()
 
     def submit(self, request: Any) -> None:
@@ -119,18 +119,11 @@ class FreshWorker:
             raise WorkerFailed(f"{self.label} failed:\n{payload}")
         return payload
 
-    def _write(self, request: Any) -> None:
-        try:
-            pickle.dump(request, self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self._process.stdin.flush()
-        except (BrokenPipeError, ValueError) as error:  # ValueError: its pipe was closed meanwhile
-            raise self._died() from error
-
     def _write_bytes(self, message: bytes) -> None:
         try:
             self._process.stdin.write(message)  # larger than its buffer: written through, in one call
             self._process.stdin.flush()
-        except (BrokenPipeError, ValueError) as error:
+        except (BrokenPipeError, ValueError) as error:  # ValueError: its pipe was closed meanwhile
             raise self._died() from error
 
     def _died(self) -> WorkerDied:

@@ -37,6 +37,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.fork_pool import workers_available
 from pipelines.release.checksums import file_sha256
 from pipelines.release.layout import DATAPACKAGE, SHA256SUMS
 from pipelines.warehouse.catalog import quote_identifier
@@ -86,11 +87,11 @@ def release_problems(folder: Path, expected_rows: Mapping[str, int] | None = Non
     """What is wrong with the release folder, in words (empty: nothing). `expected_rows`: table
     resource name -> rows its writer wrote, checked against the rows read back.
 
-    The files are hashed, then the tables checked, `WORKERS` at a time (hashlib and DuckDB let go of
+    The files are hashed, then the tables checked, one per core (hashlib and DuckDB let go of
     the GIL while they work); the problems come back in the descriptor's order all the same."""
     descriptor = json.loads((folder / DATAPACKAGE).read_bytes())
     resources = descriptor.get("resources", [])
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=workers_available()) as pool:
         problems: list[str] = []
         digests: dict[str, str] = {}
         hashed = pool.map(lambda resource: _file_digest(folder, resource), resources)
@@ -124,9 +125,6 @@ def release_problems(folder: Path, expected_rows: Mapping[str, int] | None = Non
             wait(started.values())
             database.close()
     return problems
-
-
-WORKERS = 2  # the machines this runs on have two cores
 
 
 def _checked_table(

@@ -36,7 +36,6 @@ from pipelines.fresh_worker import FreshWorker, WorkerError
 if TYPE_CHECKING:
     from pipelines.validated.suites import Failure, SuiteCall, SuiteSummary
 
-PROJECT_ROOT = fresh_worker.PROJECT_ROOT  # where `python -m pipelines...` finds the code
 MODULE = "pipelines.validated.worker"  # this module, as `python -m` runs it
 LABEL = "the Great Expectations worker"
 

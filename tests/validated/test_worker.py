@@ -19,10 +19,10 @@ import time
 import pytest
 
 from pipelines import fresh_worker
-from pipelines.fresh_worker import FreshWorker
+from pipelines.fresh_worker import PROJECT_ROOT, FreshWorker
 from pipelines.validated import suites, two_cores
 from pipelines.validated.validate import even_batches, suite_calls, suite_frames
-from pipelines.validated.worker import PROJECT_ROOT, SuiteWorker, SuiteWorkerError
+from pipelines.validated.worker import SuiteWorker, SuiteWorkerError
 from pipelines.warehouse import store
 from tests.validated.planted import MANY, TODAY
 
