@@ -81,10 +81,20 @@ def _batch_definition(name: str):
 
 
 @cache
-def _suite(name: str):
+def expectation_suite(name: str, positions: tuple[int, ...] | None = None):
+    """The suite `name`, or only its expectations at `positions`; each expectation's id is
+    "<suite>/<position>", so a result names the expectation it belongs to in either."""
     from great_expectations.core import ExpectationSuite
 
-    return ExpectationSuite(**suite_definition(name))
+    definition = suite_definition(name)
+    expectations = [{**e, "id": f"{name}/{i}"} for i, e in enumerate(definition["expectations"])]
+    if positions is not None:
+        expectations = [expectations[i] for i in positions]
+    return ExpectationSuite(**{**definition, "expectations": expectations})
+
+
+def _position(outcome) -> int:
+    return int(outcome.expectation_config.id.rsplit("/", 1)[1])
 
 
 # One suite over one frame: the suite's name (the sheet kind), the frame, the columns naming a row.
@@ -95,7 +105,7 @@ def warm_up() -> None:
     """Import GE and build the context and every suite, before the first frame is ready."""
     for name in SUITE_NAMES:
         _batch_definition(name)
-        _suite(name)
+        expectation_suite(name)
 
 
 def validate_all(calls: list[SuiteCall], params: dict[str, Any]) -> tuple[list[Failure], list[SuiteSummary]]:
@@ -112,20 +122,40 @@ def validate_all(calls: list[SuiteCall], params: dict[str, Any]) -> tuple[list[F
 def validate(
     name: str, frame: pd.DataFrame, index_columns: list[str], params: dict[str, Any]
 ) -> tuple[list[Failure], list[SuiteSummary]]:
-    """Validate all rows of one sheet kind, of many submissions, in one GE call."""
+    """Validate all rows of one sheet kind, of many submissions: the failures and the summaries."""
     if frame.empty:
         return [], []
-    batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
-    try:
-        result = batch.validate(
-            _suite(name),
-            expectation_parameters=params,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
-        )
-    finally:
-        _forget_frame(batch)
+    return read_outcomes(name, len(frame), outcomes_of(name, frame, index_columns, params))
+
+
+def outcomes_of(name: str, frame: pd.DataFrame, index_columns: list[str], params: dict[str, Any]) -> list:
+    """GE's result for every expectation of the suite, the failing rows of those that failed.
+
+    In two GE calls, because GE's cost is mostly per expectation and per metric it computes,
+    whatever the rows: asking every expectation only whether it holds (BOOLEAN_ONLY) costs half of
+    asking each for its failing rows (COMPLETE). So the whole suite is asked first, and only the
+    expectations that failed are asked again, for their rows; most expectations hold in most
+    batches. A passing expectation reads the same either way: no failing row (no suite uses
+    `mostly`), every row counted.
+    """
+    verdicts = results_of(name, expectation_suite(name), frame, params, {"result_format": "BOOLEAN_ONLY"})
+    failed = tuple(sorted(_position(outcome) for outcome in verdicts if not outcome.success))
+    if not failed:
+        return verdicts
+    again = results_of(name, expectation_suite(name, failed), frame, params, complete_format(index_columns))
+    detailed = {_position(outcome): outcome for outcome in again}
+    return [detailed.get(_position(outcome), outcome) for outcome in verdicts]
+
+
+def complete_format(index_columns: list[str]) -> dict:
+    """Every failing row, named by its index columns."""
+    return {"result_format": "COMPLETE", "unexpected_index_column_names": index_columns}
+
+
+def read_outcomes(name: str, rows: int, outcomes: list) -> tuple[list[Failure], list[SuiteSummary]]:
+    """Our failures and summaries from GE's results for the suite `name` over `rows` rows."""
     failures, summaries = [], []
-    for outcome in result.results:
+    for outcome in outcomes:
         config = outcome.expectation_config
         meta = config.meta or {}
         kwargs = config.kwargs
@@ -139,7 +169,7 @@ def validate(
                 str(config.severity.value),
                 bool(outcome.success),
                 int(details.get("unexpected_count") or 0),
-                int(details.get("element_count") or len(frame)),
+                int(details.get("element_count") or rows),
             )
         )
         error = _raised(outcome.exception_info)
@@ -162,6 +192,15 @@ def validate(
                 )
             )
     return failures, summaries
+
+
+def results_of(name: str, suite, frame: pd.DataFrame, params: dict[str, Any], result_format: dict) -> list:
+    """One GE validation of `frame` with `suite` (of the sheet kind `name`): its results."""
+    batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
+    try:
+        return batch.validate(suite, expectation_parameters=params, result_format=result_format).results
+    finally:
+        _forget_frame(batch)
 
 
 def _raised(exception_info: dict | None) -> str | None:

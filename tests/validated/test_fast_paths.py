@@ -17,6 +17,13 @@ from tests.validated.planted import TODAY
 
 
 @pytest.fixture(scope="module")
+def calls(warehouse):
+    database, ids = warehouse
+    with store.writer(database) as writer:
+        return suite_calls(suite_frames(writer.cells_of, ids, TODAY, group=100))
+
+
+@pytest.fixture(scope="module")
 def failures_and_cells(warehouse):
     database, ids = warehouse
     with store.writer(database) as writer:
@@ -41,6 +48,21 @@ def test_the_cells_come_as_the_plain_dataframe_fetch_gives_them(warehouse):
     for column in ("obs_status", "raw", "field"):  # a missing text is None, as `.df()` gives it
         assert all(value is None for value in fetched[column][fetched[column].isna()])
         assert all(value is None for value in plain[column][plain[column].isna()])
+
+
+def test_asking_only_the_failed_expectations_for_their_rows_finds_what_asking_all_finds(calls):
+    params = suites.parameters(TODAY.year)
+    failed_somewhere = 0
+    for name, frame, index_columns in calls:
+        in_two_passes = suites.validate(name, frame, index_columns, params)
+        every_row_asked = suites.results_of(
+            name, suites.expectation_suite(name), frame, params, suites.complete_format(index_columns)
+        )
+        in_one_pass = suites.read_outcomes(name, len(frame), every_row_asked)
+        assert in_two_passes == in_one_pass
+        failed_somewhere += sum(not summary.success for summary in in_two_passes[1])
+        assert any(summary.success for summary in in_two_passes[1])
+    assert failed_somewhere >= 3  # every planted defect fails an expectation of its own
 
 
 def test_the_index_of_the_sheets_failures_point_at_answers_as_that_of_all_cells(failures_and_cells):
