@@ -1,6 +1,6 @@
 """Validate the suites on two cores: half of them in a fork of the GE worker, half in the worker.
 
-GE's cost is mostly per expectation (~20 ms each building its metric graph, whatever the rows),
+GE's cost is mostly per expectation (5-10 ms each building its metric graph, whatever the rows),
 and the Prisons suite holds 43 of the 88: split in two halves by expectation count, a batch is
 validated in about half the time when a second core is free. Forked, the second half starts at
 once with GE imported and the frames in memory. Only a process running no other thread forks
