@@ -135,16 +135,27 @@ def outcomes_of(name: str, frame: pd.DataFrame, index_columns: list[str], params
     whatever the rows: asking every expectation only whether it holds (BOOLEAN_ONLY) costs half of
     asking each for its failing rows (COMPLETE). So the whole suite is asked first, and only the
     expectations that failed are asked again, for their rows; most expectations hold in most
-    batches. A passing expectation reads the same either way: no failing row (no suite uses
-    `mostly`), every row counted.
+    batches. An expectation with `mostly` can hold with failing rows, so it is always asked again;
+    any other that holds reads the same either way: no failing row, every row counted.
     """
     verdicts = results_of(name, expectation_suite(name), frame, params, {"result_format": "BOOLEAN_ONLY"})
-    failed = tuple(sorted(_position(outcome) for outcome in verdicts if not outcome.success))
-    if not failed:
+    failed = {_position(outcome) for outcome in verdicts if not outcome.success}
+    again = tuple(sorted(failed | _tolerant(name)))
+    if not again:
         return verdicts
-    again = results_of(name, expectation_suite(name, failed), frame, params, complete_format(index_columns))
-    detailed = {_position(outcome): outcome for outcome in again}
+    detailed = {
+        _position(outcome): outcome
+        for outcome in results_of(
+            name, expectation_suite(name, again), frame, params, complete_format(index_columns)
+        )
+    }
     return [detailed.get(_position(outcome), outcome) for outcome in verdicts]
+
+
+def _tolerant(name: str) -> set[int]:
+    """The positions of the suite's expectations that may hold with failing rows (`mostly`)."""
+    expectations = suite_definition(name)["expectations"]
+    return {i for i, expectation in enumerate(expectations) if "mostly" in expectation.get("kwargs", {})}
 
 
 def complete_format(index_columns: list[str]) -> dict:

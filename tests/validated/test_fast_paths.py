@@ -65,6 +65,38 @@ def test_asking_only_the_failed_expectations_for_their_rows_finds_what_asking_al
     assert failed_somewhere >= 3  # every planted defect fails an expectation of its own
 
 
+def test_an_expectation_with_mostly_that_holds_still_counts_its_failing_rows(calls, monkeypatch):
+    params = suites.parameters(TODAY.year)
+    name, frame, index_columns = next(call for call in calls if call[0] == "activities")
+    complete = suites.complete_format(index_columns)
+    failing = next(
+        outcome
+        for outcome in suites.results_of(name, suites.expectation_suite(name), frame, params, complete)
+        if not outcome.success and outcome.expectation_config.type.startswith("expect_column_values")
+    )
+    position = int(failing.expectation_config.id.rsplit("/", 1)[1])  # ids are "<suite>/<position>"
+    failing_rows = failing.result["unexpected_count"]
+    assert 0 < failing_rows < len(frame) / 2
+    as_written = suites.suite_definition
+
+    def tolerant(suite_name: str) -> dict:
+        definition = as_written(suite_name)
+        if suite_name == name:
+            definition["expectations"][position]["kwargs"]["mostly"] = 0.5
+        return definition
+
+    monkeypatch.setattr(suites, "suite_definition", tolerant)
+    suites.expectation_suite.cache_clear()
+    try:
+        in_two_passes = suites.validate(name, frame, index_columns, params)
+        every_row_asked = suites.results_of(name, suites.expectation_suite(name), frame, params, complete)
+        assert in_two_passes == suites.read_outcomes(name, len(frame), every_row_asked)
+    finally:
+        suites.expectation_suite.cache_clear()  # the suites as written, for the tests after this one
+    summary = in_two_passes[1][position]
+    assert summary.success and summary.unexpected_count == failing_rows
+
+
 def test_the_index_of_the_sheets_failures_point_at_answers_as_that_of_all_cells(failures_and_cells):
     failures, cells = failures_and_cells
     rejected = {f.index["submission_id"] for f in failures if f.action == "reject"}
