@@ -3,9 +3,10 @@
 Measures, on synthetic returns (seed 20261128):
   floor       python-calamine reads every cell of every .xlsx, one DuckDB insert (in-process);
   ours        cold `python -m assets.run` over the last year (193) and over all years (~965);
-  incremental one new return, then one replaced return, over the all-years warehouse (each from a
-              copy of it, the fastest of three kept, as for the cold runs);
+  incremental one new return, then one replaced return, over the all-years warehouse;
   baseline    pandas/openpyxl + one Great Expectations validation per sheet + one insert per file.
+Ours and incremental run three times each, in rounds of all four kinds, and the fastest of each kind
+is kept; the baseline runs once.
 Writes $NORMSDATA_WAREHOUSE/bench/latest.json. Always exits 0: it is a measurement, not a test.
 """
 
@@ -34,7 +35,7 @@ SEED = 20261128
 JOBS = 2
 BASELINE_BUDGET_S = 360.0  # run the naive baseline on a subset if all files would take longer
 BASELINE_PROBE = 10
-# Each cold run is repeated and the fastest kept: with ~10 s runs, a busy second on a 2-core machine
+# Each run is repeated and the fastest kept: with ~10 s runs, a busy second on a 2-core machine
 # moves the slope between them, and the fixed start-up and incremental share derived from it.
 COLD_REPEATS = 3
 TARGETS = {"ours_vs_floor": 5.0, "baseline_vs_ours": 10.0, "incremental_share": 0.10, "peak_mib": 500.0}
@@ -107,22 +108,6 @@ def _step_seconds(warehouse: Path) -> dict[str, float]:
         return seconds
     finally:
         instance.dispose()
-
-
-def _fastest_cold(inputs: Path, warehouse: Path) -> tuple[dict[str, float], dict[str, float]]:
-    """COLD_REPEATS cold runs, each into a fresh warehouse: the fastest one's measures and step
-    seconds, with the highest peak memory of all (a peak is not noise). `warehouse` is left holding
-    the last run's warehouse."""
-    runs = []
-    for _ in range(COLD_REPEATS):
-        shutil.rmtree(warehouse, ignore_errors=True)
-        measured = _pipeline(inputs, warehouse)
-        measured["returns"] = _submissions(warehouse)
-        runs.append((measured, _step_seconds(warehouse)))
-    fastest, steps = min(runs, key=lambda run: run[0]["wall_s"])
-    fastest = dict(fastest, peak_mib=max(run[0]["peak_mib"] for run in runs))
-    fastest["wall_s_all"] = [round(run[0]["wall_s"], 2) for run in runs]
-    return fastest, steps
 
 
 def _floor(files: list[Path], database: Path) -> dict[str, float]:
@@ -236,54 +221,89 @@ def _baseline(files: list[Path], database: Path) -> dict[str, float]:
     }
 
 
-def _incremental(work: Path, inputs: Path, warehouse: Path) -> dict[str, dict[str, float]]:
-    """One new return, then one replaced return, each over the same all-years warehouse.
+def _measured(inputs: Path, warehouse: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """One run and how it went: its measures with the submissions it left, and its step seconds."""
+    measured = _pipeline(inputs, warehouse)
+    measured["returns"] = _submissions(warehouse)
+    return measured, _step_seconds(warehouse)
 
-    Each is run COLD_REPEATS times, like the cold runs, from a copy of the warehouse as the cold run
-    left it, and the fastest kept: one ~6 s sample on a 2-core VM moves by a second, as much as the
-    whole budget the target allows above the fixed start-up.
+
+def _fastest(runs: list[tuple[dict[str, float], dict[str, float]]]) -> tuple[dict, dict[str, float]]:
+    """The fastest run's measures and step seconds, with the highest peak memory of all (a peak is
+    not noise) and every run's wall seconds."""
+    fastest, steps = min(runs, key=lambda run: run[0]["wall_s"])
+    fastest = dict(fastest, peak_mib=max(run[0]["peak_mib"] for run in runs))
+    fastest["wall_s_all"] = [round(run[0]["wall_s"], 2) for run in runs]
+    return fastest, steps
+
+
+class _Changes:
+    """The incremental changes to the large set's inputs: one new return, one replaced return."""
+
+    def __init__(self, work: Path, inputs: Path) -> None:
+        extra = work / "extra"
+        new = generate(extra / "new", range(2024, 2025), SEED, states=["AFG"]).files
+        name = next(e.file for e in new if e.file.startswith("AFG_2024") and e.file.endswith(".xlsx"))
+        self.new_source, self.new_target = extra / "new" / name, inputs / name
+        # A resubmission: the same state-year's file overwritten with other bytes (another seed).
+        self.target = next(p for p in _xlsx(inputs) if p.name.startswith("ALB_") and "_v" not in p.name)
+        year = int(self.target.stem.split("_")[1])
+        other = generate(extra / "replace", range(year, year + 1), SEED + 1, states=["ALB"]).files
+        name = next(e.file for e in other if e.file.startswith(f"ALB_{year}") and e.file.endswith(".xlsx"))
+        self.replacement = extra / "replace" / name
+        self.original = self.target.read_bytes()
+
+    def add_one(self) -> None:
+        self.undo()
+        shutil.copyfile(self.new_source, self.new_target)
+
+    def replace_one(self) -> None:
+        self.undo()
+        shutil.copyfile(self.replacement, self.target)
+
+    def undo(self) -> None:
+        """The inputs as generated."""
+        self.new_target.unlink(missing_ok=True)
+        self.target.write_bytes(self.original)
+
+
+def _rounds(work: Path, small_in: Path, large_in: Path) -> tuple[tuple, tuple, dict[str, dict]]:
+    """COLD_REPEATS rounds of: a cold run over the small set, a cold run over the large set, and
+    each incremental change over the warehouse that run left (restored from a copy before each).
+
+    Interleaved, because this VM's speed moves for a minute or more at a time: three runs of one
+    kind in a row can all land in a slow minute that the others miss, and the ratios compare them.
+    Of each kind the fastest run is kept; every incremental run must parse exactly one file.
     """
-    extra = work / "extra"
-    new = generate(extra / "new", range(2024, 2025), SEED, states=["AFG"]).files
-    new_file = next(e.file for e in new if e.file.startswith("AFG_2024") and e.file.endswith(".xlsx"))
-    # A resubmission: the same state-year's file overwritten with other bytes (another seed).
-    target = next(p for p in _xlsx(inputs) if p.name.startswith("ALB_") and "_v" not in p.name)
-    year = int(target.stem.split("_")[1])
-    other = generate(extra / "replace", range(year, year + 1), SEED + 1, states=["ALB"]).files
-    other_file = next(e.file for e in other if e.file.startswith(f"ALB_{year}") and e.file.endswith(".xlsx"))
-    original = target.read_bytes()
-    pristine = work / "wh_large_as_left"
-    shutil.copytree(warehouse, pristine, symlinks=True)
-
-    def add_one() -> None:
-        target.write_bytes(original)
-        shutil.copyfile(extra / "new" / new_file, inputs / new_file)
-
-    def replace_one() -> None:
-        (inputs / new_file).unlink(missing_ok=True)
-        shutil.copyfile(extra / "replace" / other_file, target)
-
-    results = {}
-    for name, change in (("add_one", add_one), ("replace_one", replace_one)):
-        runs = []
-        for _ in range(COLD_REPEATS):
-            shutil.rmtree(warehouse)
-            shutil.copytree(pristine, warehouse, symlinks=True)
+    changes = _Changes(work, large_in)
+    small_wh, large_wh, as_left = work / "wh_small", work / "wh_large", work / "wh_large_as_left"
+    small_runs, large_runs = [], []
+    incremental_runs: dict[str, list] = {"add_one": [], "replace_one": []}
+    for _ in range(COLD_REPEATS):
+        changes.undo()
+        for inputs, warehouse, runs in ((small_in, small_wh, small_runs), (large_in, large_wh, large_runs)):
+            shutil.rmtree(warehouse, ignore_errors=True)
+            runs.append(_measured(inputs, warehouse))
+        shutil.rmtree(as_left, ignore_errors=True)
+        shutil.copytree(large_wh, as_left, symlinks=True)
+        for name, change in (("add_one", changes.add_one), ("replace_one", changes.replace_one)):
+            shutil.rmtree(large_wh)
+            shutil.copytree(as_left, large_wh, symlinks=True)
             change()
-            before = _submissions(warehouse)
-            measured = _pipeline(inputs, warehouse)
-            measured["parsed"] = _submissions(warehouse) - before
-            runs.append((measured, _step_seconds(warehouse)))
-        fastest, steps = min(runs, key=lambda run: run[0]["wall_s"])
-        results[name] = dict(
+            before = _submissions(large_wh)
+            measured, steps = _measured(large_in, large_wh)
+            measured["parsed"] = measured.pop("returns") - before
+            incremental_runs[name].append((measured, steps))
+    changes.undo()
+    incremental = {}
+    for name, runs in incremental_runs.items():
+        fastest, steps = _fastest(runs)
+        incremental[name] = dict(
             fastest,
             parsed_all=[int(run[0]["parsed"]) for run in runs],  # each must have parsed exactly one
-            wall_s_all=[round(run[0]["wall_s"], 2) for run in runs],
             step_seconds=steps,
         )
-    (inputs / new_file).unlink(missing_ok=True)
-    target.write_bytes(original)
-    return results
+    return _fastest(small_runs), _fastest(large_runs), incremental
 
 
 def _mark(ok: bool) -> str:
@@ -326,16 +346,11 @@ def main(argv: list[str] | None = None) -> int:
     step("floor", started)
 
     started = time.perf_counter()
-    small, small_steps = _fastest_cold(small_in, work / "wh_small")
-    large, large_steps = _fastest_cold(large_in, work / "wh_large")
-    step("ours (cold x2)", started)
+    (small, small_steps), (large, large_steps), incremental = _rounds(work, small_in, large_in)
+    step("ours (cold x2, incremental x2)", started)
     marginal = (large["wall_s"] - small["wall_s"]) / max(large["returns"] - small["returns"], 1)
     fixed = small["wall_s"] - small["returns"] * marginal
     marginal_cpu = (large["cpu_s"] - small["cpu_s"]) / max(large["returns"] - small["returns"], 1)
-
-    started = time.perf_counter()
-    incremental = _incremental(work, large_in, work / "wh_large")
-    step("incremental", started)
 
     started = time.perf_counter()
     baseline = _baseline(large_files, work / "baseline.duckdb")
