@@ -37,7 +37,7 @@ BASELINE_BUDGET_S = 360.0  # run the naive baseline on a subset if all files wou
 BASELINE_PROBE = 10
 # Each run is repeated and the fastest kept: with ~10 s runs, a busy second on a 2-core machine
 # moves the slope between them, and the fixed start-up and incremental share derived from it.
-COLD_REPEATS = 3
+REPEATS = 3
 TARGETS = {"ours_vs_floor": 5.0, "baseline_vs_ours": 10.0, "incremental_share": 0.10, "peak_mib": 500.0}
 
 
@@ -280,8 +280,10 @@ class _Changes:
         self.target.write_bytes(self.original)
 
 
-def _rounds(work: Path, small_in: Path, large_in: Path) -> tuple[dict, tuple, tuple, dict[str, dict]]:
-    """COLD_REPEATS rounds of: the floor, a cold run over the small set, a cold run over the large
+def _rounds(
+    work: Path, small_in: Path, large_in: Path, large_files: list[Path]
+) -> tuple[dict, tuple, tuple, dict[str, dict]]:
+    """REPEATS rounds of: the floor, a cold run over the small set, a cold run over the large
     set, and each incremental change over the warehouse that run left (restored from a copy before
     each).
 
@@ -293,9 +295,9 @@ def _rounds(work: Path, small_in: Path, large_in: Path) -> tuple[dict, tuple, tu
     small_wh, large_wh, as_left = work / "wh_small", work / "wh_large", work / "wh_large_as_left"
     floors, small_runs, large_runs = [], [], []
     incremental_runs: dict[str, list] = {"add_one": [], "replace_one": []}
-    for _ in range(COLD_REPEATS):
+    for _ in range(REPEATS):
         changes.undo()
-        floors.append(_floor(_xlsx(large_in), work / "floor.duckdb"))
+        floors.append(_floor(large_files, work / "floor.duckdb"))
         for inputs, warehouse, runs in ((small_in, small_wh, small_runs), (large_in, large_wh, large_runs)):
             shutil.rmtree(warehouse, ignore_errors=True)
             runs.append(_measured(inputs, warehouse))
@@ -359,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     large_files = _xlsx(large_in)
 
     started = time.perf_counter()
-    floor, (small, small_steps), (large, large_steps), incremental = _rounds(work, small_in, large_in)
+    rounds = _rounds(work, small_in, large_in, large_files)
+    floor, (small, small_steps), (large, large_steps), incremental = rounds
     step("floor, ours (cold x2, incremental x2)", started)
     marginal = (large["wall_s"] - small["wall_s"]) / max(large["returns"] - small["returns"], 1)
     fixed = small["wall_s"] - small["returns"] * marginal
