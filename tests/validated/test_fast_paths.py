@@ -24,10 +24,9 @@ def calls(warehouse):
 
 
 @pytest.fixture(scope="module")
-def failures_and_cells(warehouse):
+def failures_and_cells(warehouse, calls):
     database, ids = warehouse
     with store.writer(database) as writer:
-        calls = suite_calls(suite_frames(writer.cells_of, ids, TODAY, group=100))
         cells = writer.cells_of(ids)
     failures, _ = suites.validate_all(calls, suites.parameters(TODAY.year))
     return failures, cells
