@@ -5,10 +5,7 @@ succeeded, failed or was interrupted."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,28 +19,10 @@ from pipelines.release.tables import share_repeated_text
 from pipelines.validated.worker import LABEL as GE_WORKER
 from pipelines.warehouse import store
 from tests.conftest import sample_return
+from tests.hostile.runner import start_pipeline_process
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKER_MODULES = ("pipelines.chart_worker", "pipelines.validated.worker")
 TAKEN = "the one started with the run"  # pipelines/fresh_worker.py logs it when a step takes one
-
-
-def _env(inputs: Path, warehouse: Path) -> dict[str, str]:
-    env = dict(os.environ, NORMSDATA_INPUTS=str(inputs), NORMSDATA_WAREHOUSE=str(warehouse))
-    env["PYTHONPATH"] = str(ROOT)
-    env.pop("DAGSTER_HOME", None)  # the run keeps its history under its warehouse
-    return env
-
-
-def _make_run(inputs: Path, warehouse: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-u", "-m", "assets.run"],
-        cwd=ROOT,
-        env=_env(inputs, warehouse),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
 
 
 def _workers_of(warehouse: Path) -> list[str]:
@@ -76,7 +55,7 @@ def inputs(tmp_path: Path) -> Path:
 @pytest.mark.slow  # one cold `make run`: ~15 s
 def test_the_steps_take_the_prestarted_workers_and_the_page_is_the_same(inputs, tmp_path):
     warehouse = tmp_path / "warehouse"
-    run = _make_run(inputs, warehouse)
+    run = start_pipeline_process(inputs, warehouse)
     output, _ = run.communicate(timeout=600)
     assert run.returncode == 0, output
     assert f"{GE_WORKER}: {TAKEN}" in output
@@ -96,7 +75,7 @@ def test_the_steps_take_the_prestarted_workers_and_the_page_is_the_same(inputs, 
 def test_a_run_with_nothing_to_validate_that_fails_leaves_no_worker(tmp_path):
     empty, warehouse = tmp_path / "inputs", tmp_path / "warehouse"
     empty.mkdir()
-    run = _make_run(empty, warehouse)
+    run = start_pipeline_process(empty, warehouse)
     output, _ = run.communicate(timeout=600)
     assert run.returncode == 1, output  # no table to publish: a blocking check stops the release
     assert TAKEN not in output  # neither worker was needed
@@ -106,7 +85,7 @@ def test_a_run_with_nothing_to_validate_that_fails_leaves_no_worker(tmp_path):
 @pytest.mark.slow  # a cold `make run`, interrupted once its GE worker is in use: ~10 s
 def test_ctrl_c_leaves_no_worker(inputs, tmp_path):
     warehouse = tmp_path / "warehouse"
-    run = _make_run(inputs, warehouse)
+    run = start_pipeline_process(inputs, warehouse)
     assert run.stdout is not None
     seen = []
     for line in run.stdout:

@@ -41,6 +41,21 @@ def pipeline_env(inputs: Path, warehouse: Path) -> dict[str, str]:
     return env
 
 
+def start_pipeline_process(inputs: Path, warehouse: Path) -> subprocess.Popen:
+    """`python -m assets.run` over `inputs` into `warehouse`, started; its output (stdout and
+    stderr) read as text from `.stdout`."""
+    return subprocess.Popen(
+        [sys.executable, "-u", "-m", "assets.run"],
+        cwd=ROOT,
+        env=pipeline_env(inputs, warehouse),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+
+
 def run_pipeline_process(
     inputs: Path,
     warehouse: Path,
@@ -52,16 +67,7 @@ def run_pipeline_process(
     """One `make run` over `inputs`; with `kill_on`, SIGKILL `kill_after` seconds after the first
     output line containing it (if the run ends first, it simply ends)."""
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "assets.run"],
-        cwd=ROOT,
-        env=pipeline_env(inputs, warehouse),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-    )
+    process = start_pipeline_process(inputs, warehouse)
     lines: list[str] = []
     killed = threading.Event()
 
