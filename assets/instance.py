@@ -8,6 +8,8 @@ import socket
 from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster._core.instance.config import dagster_instance_config
+from dagster._core.instance.ref import InstanceRef
 
 from pipelines.processes import process_alive
 
@@ -25,6 +27,30 @@ def prepare_dagster_home(warehouse: Path) -> Path:
     if not (home / "dagster.yaml").exists():
         shutil.copyfile(INSTANCE_SETTINGS, home / "dagster.yaml")
     return home
+
+
+# What makes a dagster.yaml choose its own storage; without any of them Dagster uses sqlite files
+# under $DAGSTER_HOME/history, which `open_instance` keeps, through the classes of history_storage.
+_STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage", "instance_class")
+
+
+def open_instance(home: Path) -> DagsterInstance:
+    """The Dagster instance of `home` (its dagster.yaml), with the faster sqlite history classes
+    (assets/history_storage.py) when the file leaves storage to Dagster's sqlite default: the same
+    files in the same places, ~1.5 ms less per event. A configured storage is used as configured."""
+    settings, _ = dagster_instance_config(str(home))
+    overrides = {}
+    if not any(key in settings for key in _STORAGE_KEYS):
+        history = home / "history"
+        overrides = {
+            "run_storage": _storage_class("RunStorage", history),
+            "event_log_storage": _storage_class("EventLogStorage", history / "runs"),
+        }
+    return DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))
+
+
+def _storage_class(name: str, base_dir: Path) -> dict:
+    return {"module": "assets.history_storage", "class": name, "config": {"base_dir": str(base_dir)}}
 
 
 # Tags a run started by `make run` carries, so a later one can tell whether it is still alive.

@@ -64,20 +64,17 @@ def main() -> int:
 
 
 def _run() -> int:
-    from dagster import DagsterInstance
-
     # This process runs every step, and each imports the domain code when it runs (assets/__init__.py):
     # imported here once, up front, so that the step times in the run history measure the steps.
     import pipelines.steps  # noqa: F401
-    from assets.instance import prepare_dagster_home, recover_dead_runs
+    from assets.instance import open_instance, prepare_dagster_home, recover_dead_runs
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")  # GE and friends are chatty at INFO
     logging.getLogger("pipelines").setLevel(logging.INFO)
     warehouse = Path(os.environ.get("NORMSDATA_WAREHOUSE", "warehouse"))
     inputs = Path(os.environ.get("NORMSDATA_INPUTS", "inputs"))
     # Dagster's run history lives with the warehouse it describes, not in the user's home.
-    prepare_dagster_home(warehouse)
-    instance = DagsterInstance.get()
+    instance = open_instance(prepare_dagster_home(warehouse))
     for run_id in recover_dead_runs(instance):
         print(
             f"normsdata: run {run_id} had died mid-way; marked failed, its warehouse slot freed",

@@ -9,7 +9,7 @@ import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult
 
 from assets.definitions import defs
-from assets.instance import prepare_dagster_home
+from assets.instance import open_instance, prepare_dagster_home
 from assets.resources import NormsdataPaths
 
 
@@ -38,7 +38,8 @@ def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     inputs, warehouse = tmp_path / "inputs", tmp_path / "warehouse"
     inputs.mkdir()
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    # A real instance with the project's settings (the one-writer pool), as `make dev` gets.
+    # A real instance with the project's settings (the one-writer pool), opened as `make run` opens
+    # it; `make dev` reads the same files with Dagster's own classes (test_history_storage.py).
     home = prepare_dagster_home(warehouse)
-    with DagsterInstance.from_config(str(home)) as instance:
+    with open_instance(home) as instance:
         yield Deployment(inputs, warehouse, instance)
