@@ -26,7 +26,10 @@ from sqlalchemy.pool import NullPool
 
 
 class EventLogStorage(SqliteEventLogStorage):
-    """Events, one sqlite file per run plus the index: Dagster's class, one engine per file."""
+    """Events, one sqlite file per run plus the index: Dagster's class, one engine per file (the
+    last few files used: a process that saw many runs does not keep an engine for each)."""
+
+    ENGINES_KEPT = 4
 
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: dict[str, Engine] = {}
@@ -40,14 +43,16 @@ class EventLogStorage(SqliteEventLogStorage):
     def _connect(self, shard: str) -> Iterator[Connection]:
         # The parent's body, with the engine kept: same lock, same lazy schema creation per file.
         with self._db_lock:
-            engine = self._engines.get(shard)
+            engine = self._engines.pop(shard, None)
             if engine is None:
                 engine = create_engine(
                     self.conn_string_for_shard(shard),
                     poolclass=NullPool,
                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
                 )
-                self._engines[shard] = engine
+                if len(self._engines) >= self.ENGINES_KEPT:
+                    del self._engines[next(iter(self._engines))]  # the least recently used
+            self._engines[shard] = engine  # last: the most recently used
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)

@@ -64,8 +64,8 @@ def main() -> int:
 
 
 def _run() -> int:
-    # Dagster, pandas, DuckDB and the instance are made with the collector paused, then frozen:
-    # 2.0-2.5 s from start to the run's first event before, 1.7-2.0 s after (five runs each).
+    # Dagster, pandas, DuckDB and the instance are made with the collector paused, then frozen
+    # (pipelines/startup_gc.py: ~0.4 s of the start-up).
     with startup_gc.paused_then_frozen():
         # This process runs every step, and each imports the domain code when it runs
         # (assets/__init__.py): imported here once, up front, so that the step times in the run

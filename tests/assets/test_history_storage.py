@@ -51,3 +51,18 @@ def test_dagster_reads_the_history_as_its_own(deployment):
         # The cross-run index (asset records) is shared too.
         release = plain.get_latest_materialization_event(AssetKey("release"))
         assert release is not None and release.run_id == result.run_id
+
+
+def test_a_long_lived_instance_keeps_a_few_engines_not_one_per_run(deployment):
+    storage = deployment.instance.event_log_storage
+    runs = [
+        create_run_for_test(deployment.instance, job_name="any")
+        for _ in range(EventLogStorage.ENGINES_KEPT + 3)
+    ]
+    for run in runs:
+        deployment.instance.report_engine_event("hello", run)
+    assert len(storage._engines) == EventLogStorage.ENGINES_KEPT
+    assert runs[-1].run_id in storage._engines
+    # An engine dropped is made again when its file is used again; the events are all there.
+    deployment.instance.report_engine_event("again", runs[0])
+    assert [e.message for e in deployment.instance.all_logs(runs[0].run_id)][-2:] == ["hello", "again"]
