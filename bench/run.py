@@ -397,15 +397,19 @@ def _rounds(
     return floor, small, large, incremental, baseline.summary(), [_round_ratios(r) for r in rounds]
 
 
-def _round_ratios(measured: dict) -> dict[str, float]:
-    """One round's ratios, from that round's runs only.
+def _line(small: dict, large: dict, measure: str = "wall_s") -> tuple[float, float]:
+    """The line through a small and a large cold run: seconds per return (the marginal cost) and
+    seconds at zero returns (the fixed start-up)."""
+    marginal = (large[measure] - small[measure]) / max(large["returns"] - small["returns"], 1)
+    return marginal, small[measure] - small["returns"] * marginal
 
-    marginal: the slope between the small and the large cold run, per return; fixed start-up: the
-    small run less its returns at that slope; incremental share: the slower change's seconds above
-    the fixed start-up, over the large run's."""
+
+def _round_ratios(measured: dict) -> dict[str, float]:
+    """One round's ratios, from that round's runs only (`_line` for its marginal cost and fixed
+    start-up); incremental share: the slower change's seconds above the fixed start-up, over the
+    large run's."""
     small, large = measured["small"], measured["large"]
-    marginal = (large["wall_s"] - small["wall_s"]) / max(large["returns"] - small["returns"], 1)
-    fixed = small["wall_s"] - small["returns"] * marginal
+    marginal, fixed = _line(small, large)
     above_fixed = max(large["wall_s"] - fixed, 1e-9)
     return {
         "marginal_s": marginal,
@@ -457,9 +461,8 @@ def main(argv: list[str] | None = None) -> int:
     floor, (small, small_steps), (large, large_steps), incremental, baseline, per_round = rounds
     step("floor, ours (cold x2, incremental x2), baseline in slices", started)
     # The fastest runs' figures, for the seconds printed below; the headline takes each round's own.
-    marginal = (large["wall_s"] - small["wall_s"]) / max(large["returns"] - small["returns"], 1)
-    fixed = small["wall_s"] - small["returns"] * marginal
-    marginal_cpu = (large["cpu_s"] - small["cpu_s"]) / max(large["returns"] - small["returns"], 1)
+    marginal, fixed = _line(small, large)
+    marginal_cpu, _ = _line(small, large, "cpu_s")
 
     # Per change, the files parsed: one number when every repeat agrees, else each repeat's.
     inc_parsed = [
