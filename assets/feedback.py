@@ -2,6 +2,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from assets import names
 from assets.resources import NormsdataPaths
+from assets.step_cpu import StepCpu
 
 
 @asset(
@@ -15,6 +16,7 @@ def feedback(context: AssetExecutionContext, normsdata: NormsdataPaths) -> Mater
     focal point, in the form's language; an HTML validation report for the run's data engineers."""
     from pipelines.feedback import write_feedback  # openpyxl, pandas: see assets/__init__.py
 
+    cpu = StepCpu()
     report = write_feedback(normsdata.paths())
     context.log.info("feedback written for %d submission(s), %d unchanged", report.written, report.unchanged)
     metadata = {
@@ -26,4 +28,4 @@ def feedback(context: AssetExecutionContext, normsdata: NormsdataPaths) -> Mater
     }
     if report.report_path is not None:
         metadata["validation_report"] = MetadataValue.path(str(report.report_path))
-    return MaterializeResult(metadata=metadata)
+    return MaterializeResult(metadata=metadata | cpu.metadata())

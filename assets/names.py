@@ -35,3 +35,6 @@ DUCKDB_POOL = "duckdb"
 
 # Metadata key on validated_returns that the publish sensor reads.
 YEARS_TO_PUBLISH = "years_to_publish"
+
+# Metadata key on every asset's materialization: the CPU seconds of its step (assets/step_cpu.py).
+STEP_CPU_SECONDS = "step_cpu_seconds"

@@ -2,6 +2,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from assets import names
 from assets.resources import NormsdataPaths
+from assets.step_cpu import StepCpu
 from pipelines.progress import TerminalProgress
 
 
@@ -10,6 +11,7 @@ def parsed_returns(context: AssetExecutionContext, normsdata: NormsdataPaths) ->
     """New submissions read into cells with provenance, or rejected as not being a return."""
     from pipelines import steps  # DuckDB, pandas, calamine: see assets/__init__.py
 
+    cpu = StepCpu()
     terminal = TerminalProgress("parsing returns")
 
     def progress(done: int, total: int) -> None:
@@ -22,4 +24,5 @@ def parsed_returns(context: AssetExecutionContext, normsdata: NormsdataPaths) ->
             "returns_parsed": report.processed,
             "submissions_by_status": MetadataValue.json(report.statuses),
         }
+        | cpu.metadata()
     )

@@ -2,6 +2,7 @@ from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataVa
 
 from assets import names
 from assets.resources import NormsdataPaths
+from assets.step_cpu import StepCpu
 
 
 class ReceiveConfig(Config):
@@ -17,6 +18,7 @@ def received_submissions(
     """Every file in the inputs folder, hashed, archived by sha256 and registered as a submission."""
     from pipelines import steps  # DuckDB, pandas: see assets/__init__.py
 
+    cpu = StepCpu()
     report = steps.receive_step(normsdata.paths(), only=config.only)
     context.log.info("received %d new file(s)", report.processed)
     return MaterializeResult(
@@ -26,4 +28,5 @@ def received_submissions(
             "submissions_by_status": MetadataValue.json(report.statuses),
             "archive": MetadataValue.path(str(normsdata.paths().archive)),
         }
+        | cpu.metadata()
     )

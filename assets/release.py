@@ -2,6 +2,7 @@ from dagster import MaterializeResult, MetadataValue, asset
 
 from assets import names
 from assets.resources import NormsdataPaths
+from assets.step_cpu import StepCpu
 
 
 @asset(
@@ -16,6 +17,7 @@ def release(normsdata: NormsdataPaths) -> MaterializeResult:
     from pipelines import steps  # DuckDB, pandas: see assets/__init__.py
     from pipelines.warehouse import continuity, store
 
+    cpu = StepCpu()
     paths = normsdata.paths()
     with store.reader(paths.database) as connection:
         # The release schedule compares this with published_tables' latest to skip idle nights.
@@ -28,4 +30,5 @@ def release(normsdata: NormsdataPaths) -> MaterializeResult:
             "path": MetadataValue.path(str(published.path)),
             "published_fingerprint": fingerprint,
         }
+        | cpu.metadata()
     )

@@ -14,6 +14,7 @@ from dagster import (
 from assets import names
 from assets.names import YEARS_TO_PUBLISH
 from assets.resources import NormsdataPaths
+from assets.step_cpu import StepCpu
 
 if TYPE_CHECKING:
     from pipelines.validated.suites import SuiteSummary
@@ -35,6 +36,7 @@ def validated_returns(context: AssetExecutionContext, normsdata: NormsdataPaths)
     """Parsed returns checked against the form's rules: rows quarantined, returns accepted or rejected."""
     from pipelines import steps  # DuckDB, pandas (GE runs in a worker process): see assets/__init__.py
 
+    cpu = StepCpu()
     report = steps.validate_step(normsdata.paths())
     yield MaterializeResult(
         metadata={
@@ -44,6 +46,7 @@ def validated_returns(context: AssetExecutionContext, normsdata: NormsdataPaths)
             YEARS_TO_PUBLISH: MetadataValue.json(report.years),
             "quarantined": MetadataValue.json(steps.quarantine_counts(normsdata.paths())),
         }
+        | cpu.metadata()
     )
     by_suite: dict[str, list[SuiteSummary]] = defaultdict(list)
     for summary in report.summaries:

@@ -12,6 +12,7 @@ from dagster import (
 from assets import names
 from assets.partitions import ONE_RUN, YEARS
 from assets.resources import NormsdataPaths
+from assets.step_cpu import StepCpu
 
 
 @asset(
@@ -25,6 +26,7 @@ def published_coverage(normsdata: NormsdataPaths) -> MaterializeResult:
     from pipelines import steps  # DuckDB, pandas: see assets/__init__.py
     from pipelines.warehouse import continuity, store
 
+    cpu = StepCpu()
     paths = normsdata.paths()
     rows = steps.publish_coverage_step(paths)
     with store.reader(paths.database) as connection:
@@ -42,6 +44,7 @@ def published_coverage(normsdata: NormsdataPaths) -> MaterializeResult:
             "published_fingerprint": fingerprint,
             "database": MetadataValue.path(str(paths.database)),
         }
+        | cpu.metadata()
     )
 
 
@@ -59,6 +62,7 @@ def published_tables(context: AssetExecutionContext, normsdata: NormsdataPaths) 
     from pipelines import steps  # DuckDB, pandas: see assets/__init__.py
     from pipelines.warehouse import continuity, store
 
+    cpu = StepCpu()
     paths = normsdata.paths()
     years = [int(key) for key in context.partition_keys]
     counts = steps.publish_step(paths, years)
@@ -79,6 +83,7 @@ def published_tables(context: AssetExecutionContext, normsdata: NormsdataPaths) 
             "published_fingerprint": fingerprint,
             "database": MetadataValue.path(str(paths.database)),
         }
+        | cpu.metadata()
     )
 
 
