@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.fork_pool import workers_available
 from pipelines.settings import DATABASE_FILE
 from pipelines.synthetic.generator import generate
 
@@ -98,10 +99,12 @@ def _pipeline(inputs: Path, warehouse: Path) -> dict[str, float]:
     return {"wall_s": wall, "cpu_s": cpu, "peak_mib": peak}
 
 
-def _step_seconds(warehouse: Path) -> dict[str, float]:
-    """Wall seconds of each step of the warehouse's last Dagster run, from its event log, and the
-    run's span (`(run span)`): the process's wall time outside it is start-up and exit."""
+def _step_times(warehouse: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Of the warehouse's last Dagster run: each step's wall seconds (with the run's span as
+    `(run span)`), and the CPU seconds each asset recorded for its step (assets/step_cpu.py)."""
     from dagster import DagsterEventType, DagsterInstance
+
+    from assets.names import STEP_CPU_SECONDS
 
     instance = DagsterInstance.from_config(str(warehouse / ".dagster"))
     try:
@@ -109,6 +112,7 @@ def _step_seconds(warehouse: Path) -> dict[str, float]:
         records = instance.all_logs(run.run_id)
         started: dict[str, float] = {}
         seconds: dict[str, float] = {}
+        cpu: dict[str, float] = {}
         for record in records:
             event = record.dagster_event
             if event is None or event.step_key is None:
@@ -117,8 +121,13 @@ def _step_seconds(warehouse: Path) -> dict[str, float]:
                 started[event.step_key] = record.timestamp
             elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
                 seconds[event.step_key] = record.timestamp - started.get(event.step_key, record.timestamp)
+            elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+                # published_tables records one per year partition, each with the whole step's CPU
+                entry = event.step_materialization_data.materialization.metadata.get(STEP_CPU_SECONDS)
+                if entry is not None:
+                    cpu[event.step_key] = float(entry.value)
         seconds["(run span)"] = records[-1].timestamp - records[0].timestamp
-        return seconds
+        return seconds, cpu
     finally:
         instance.dispose()
 
@@ -273,10 +282,12 @@ class _Baseline:
 
 
 def _measured(inputs: Path, warehouse: Path) -> tuple[dict[str, float], dict[str, float]]:
-    """One run and how it went: its measures with the submissions it left, and its step seconds."""
+    """One run and how it went: its measures with the submissions it left and its steps' CPU
+    seconds (`step_cpu_s`), and its step seconds."""
     measured = _pipeline(inputs, warehouse)
     measured["returns"] = _submissions(warehouse)
-    return measured, _step_seconds(warehouse)
+    seconds, measured["step_cpu_s"] = _step_times(warehouse)
+    return measured, seconds
 
 
 def _fastest(runs: list[tuple[dict[str, float], dict[str, float]]]) -> tuple[dict, dict[str, float]]:
@@ -400,8 +411,13 @@ def _rounds(
 def _line(small: dict, large: dict, measure: str = "wall_s") -> tuple[float, float]:
     """The line through a small and a large cold run: seconds per return (the marginal cost) and
     seconds at zero returns (the fixed start-up)."""
-    marginal = (large[measure] - small[measure]) / max(large["returns"] - small["returns"], 1)
+    marginal = _slope(small[measure], large[measure], small["returns"], large["returns"])
     return marginal, small[measure] - small["returns"] * marginal
+
+
+def _slope(small_value: float, large_value: float, small_returns: int, large_returns: int) -> float:
+    """Seconds per return between a measure of the small and of the large cold run."""
+    return (large_value - small_value) / max(large_returns - small_returns, 1)
 
 
 def _round_ratios(measured: dict) -> dict[str, float]:
@@ -463,6 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     # The fastest runs' figures, for the seconds printed below; the headline takes each round's own.
     marginal, fixed = _line(small, large)
     marginal_cpu, _ = _line(small, large, "cpu_s")
+    cores = workers_available()  # the cores the pipeline's workers use
+    target_marginal = TARGETS["ours_vs_floor"] * floor["per_return_s"]
 
     # Per change, the files parsed: one number when every repeat agrees, else each repeat's.
     inc_parsed = [
@@ -540,6 +558,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{'ours cold CPU, ' + str(small['returns']) + ' / ' + str(large['returns']):<44}"
         f"{small['cpu_s']:>6.1f} /{large['cpu_s']:>5.1f}",
         f"{'ours marginal CPU per return':<44}{marginal_cpu:>12.4f}",
+        # With every core busy all the time, the marginal cost could fall to this and no lower:
+        # below the target only if the CPU per return is (see docs/performance.md).
+        f"{'  the same over ' + str(cores) + ' cores (the least possible)':<44}{marginal_cpu / cores:>12.4f}",
+        f"{'  the target: 5x the floor per return':<44}{target_marginal:>12.4f}",
         f"{'ours fixed start-up':<44}{fixed:>12.2f}",
         f"{'incremental: add one return':<44}{incremental['add_one']['wall_s']:>12.2f}",
         f"{'incremental: replace one return':<44}{incremental['replace_one']['wall_s']:>12.2f}",
@@ -555,14 +577,20 @@ def main(argv: list[str] | None = None) -> int:
     added_steps = incremental["add_one"]["step_seconds"]
     lines += [
         "",
-        f"{'where the time goes (wall s)':<44}{'small':>12}{'large':>9}{'ms/return':>11}{'add one':>9}",
+        f"{'where the time goes (wall s, then CPU s)':<44}{'small':>12}{'large':>9}{'ms/return':>11}"
+        f"{'add one':>9}{'CPU small':>11}{'CPU large':>11}{'CPU ms/ret':>11}",
     ]
+    small_cpu, large_cpu = small["step_cpu_s"], large["step_cpu_s"]
     for name in sorted(large_steps, key=large_steps.get, reverse=True):
-        slope = (large_steps[name] - small_steps.get(name, 0.0)) / max(large["returns"] - small["returns"], 1)
-        lines.append(
+        slope = _slope(small_steps.get(name, 0.0), large_steps[name], small["returns"], large["returns"])
+        line = (
             f"{name:<44}{small_steps.get(name, 0.0):>12.2f}{large_steps[name]:>9.2f}{slope * 1000:>11.2f}"
             f"{added_steps.get(name, 0.0):>9.2f}"
         )
+        if name in large_cpu:  # assets record their CPU; checks and the run's span do not
+            cpu_slope = _slope(small_cpu.get(name, 0.0), large_cpu[name], small["returns"], large["returns"])
+            line += f"{small_cpu.get(name, 0.0):>11.2f}{large_cpu[name]:>11.2f}{cpu_slope * 1000:>11.2f}"
+        lines.append(line)
     outside = {
         "small": small["wall_s"] - small_steps["(run span)"],
         "large": large["wall_s"] - large_steps["(run span)"],
