@@ -8,6 +8,7 @@ Measures, on synthetic returns (seed 20261128):
 Everything runs in five rounds; the baseline a slice just before and just after each round's cold
 run over the large set. The headline ratios are the medians of each round's own ratios (runs made
 minutes apart on this VM can differ by a third); the seconds are those of each kind's fastest run.
+Each step's wall seconds come from the run's event log, its CPU seconds from the asset's metadata.
 Writes $NORMSDATA_WAREHOUSE/bench/latest.json. Always exits 0: it is a measurement, not a test.
 """
 
@@ -558,8 +559,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{'ours cold CPU, ' + str(small['returns']) + ' / ' + str(large['returns']):<44}"
         f"{small['cpu_s']:>6.1f} /{large['cpu_s']:>5.1f}",
         f"{'ours marginal CPU per return':<44}{marginal_cpu:>12.4f}",
-        # With every core busy all the time, the marginal cost could fall to this and no lower:
-        # below the target only if the CPU per return is (see docs/performance.md).
+        # With every core busy from the first step to the last, the marginal cost would be this and
+        # no lower: above the target, only less CPU per return can meet it (docs/performance.md).
         f"{'  the same over ' + str(cores) + ' cores (the least possible)':<44}{marginal_cpu / cores:>12.4f}",
         f"{'  the target: 5x the floor per return':<44}{target_marginal:>12.4f}",
         f"{'ours fixed start-up':<44}{fixed:>12.2f}",
