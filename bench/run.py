@@ -282,7 +282,7 @@ class _Baseline:
         }
 
 
-def _measured(inputs: Path, warehouse: Path) -> tuple[dict[str, float], dict[str, float]]:
+def _measured(inputs: Path, warehouse: Path) -> tuple[dict, dict[str, float]]:
     """One run and how it went: its measures with the submissions it left and its steps' CPU
     seconds (`step_cpu_s`), and its step seconds."""
     measured = _pipeline(inputs, warehouse)
@@ -291,7 +291,7 @@ def _measured(inputs: Path, warehouse: Path) -> tuple[dict[str, float], dict[str
     return measured, seconds
 
 
-def _fastest(runs: list[tuple[dict[str, float], dict[str, float]]]) -> tuple[dict, dict[str, float]]:
+def _fastest(runs: list[tuple[dict, dict[str, float]]]) -> tuple[dict, dict[str, float]]:
     """The fastest run's measures and step seconds, with the highest peak memory of all (a peak is
     not noise) and every run's wall seconds."""
     fastest, steps = min(runs, key=lambda run: run[0]["wall_s"])
