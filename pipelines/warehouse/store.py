@@ -8,6 +8,9 @@ Values always travel as parameters or registered frames, never inside SQL text.
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
+import time
 import uuid
 from collections.abc import Collection, Iterator
 from pathlib import Path
@@ -28,6 +31,16 @@ SQL_DIR = Path(__file__).with_name("sql")
 PUBLISHED_TABLES = ("activities", "prisons", "assistance_outcomes", "coverage")
 # The data tables a year partition replaces, and the year that places a row in a partition.
 YEAR_COLUMNS = {"activities": "reporting_year", "assistance_outcomes": "reporting_year", "prisons": "year"}
+# An analyst who opened the pipeline's own file (read-only, to see why something was not
+# published) holds DuckDB's lock on it: a scheduled run waits this long for them to close it.
+LOCK_WAIT_VARIABLE = "NORMSDATA_LOCK_WAIT_SECONDS"
+DEFAULT_LOCK_WAIT_SECONDS = 120.0
+
+log = logging.getLogger(__name__)
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process kept the DuckDB file open for longer than a writer waits."""
 
 
 def _sql(name: str) -> str:
@@ -35,15 +48,51 @@ def _sql(name: str) -> str:
 
 
 @contextlib.contextmanager
-def writer(database: Path) -> Iterator[Store]:
+def writer(database: Path, lock_wait: float | None = None) -> Iterator[Store]:
+    """The one read-write connection; `lock_wait` seconds (default: $NORMSDATA_LOCK_WAIT_SECONDS, else
+    120) for another process to let go of the file, then WarehouseBusy."""
     database.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(database))
+    connection = _connect_for_writing(database, lock_wait_seconds() if lock_wait is None else lock_wait)
     try:
         store = Store(connection)
         store.ensure_schema()
         yield store
     finally:
         connection.close()
+
+
+def lock_wait_seconds() -> float:
+    value = os.environ.get(LOCK_WAIT_VARIABLE, "").strip()
+    try:
+        return max(0.0, float(value)) if value else DEFAULT_LOCK_WAIT_SECONDS
+    except ValueError:
+        raise ValueError(f"{LOCK_WAIT_VARIABLE} must be a number of seconds, not {value!r}") from None
+
+
+def _connect_for_writing(database: Path, wait: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait
+    pause, waiting = 0.1, False
+    while True:
+        try:
+            return duckdb.connect(str(database))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():  # a damaged or unreadable file: no point in waiting
+                raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WarehouseBusy(
+                    f"{database} stayed open in another process for {wait:g} s, so this run cannot write "
+                    f"it (DuckDB allows one process to write a file while nobody else has it open). "
+                    f"Close that connection (analysts: query releases/latest/normsdata.duckdb instead), "
+                    f"or set {LOCK_WAIT_VARIABLE} to wait longer. DuckDB said: {exc}"
+                ) from exc
+            if not waiting:
+                waiting = True
+                log.warning(
+                    "%s is open in another process; waiting up to %g s for it: %s", database, wait, exc
+                )
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 2.0)
 
 
 @contextlib.contextmanager
