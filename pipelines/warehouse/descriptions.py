@@ -147,12 +147,15 @@ def _warehouse_only() -> tuple[Documented, ...]:
             "published",
             "prison_candidates",
             "TABLE",
-            "Every valid reported prison value of a current submission, ranked per member state, year "
-            "and indicator: the latest reporting year first, then the latest received. Rank 1 is "
-            "published (prisons_reported); the others are values revised by a later return.",
+            "Every prison value a current submission gave, quarantined ones included, ranked per member "
+            "state, year and indicator: the latest reporting year first, then the latest received. "
+            "Rank 1 is published (prisons_reported) unless it is quarantined: then nothing is, as the "
+            "state revised the older values; the others are values revised by a later return.",
             {
                 **reported,
-                "rank": "1 for the value that is published, 2 and more for the values it replaced.",
+                "quarantined": "True when the value broke a rule of the Prisons sheet (its reasons are in "
+                "validated.prison_values): given, so it revises older values, but never published.",
+                "rank": "1 for the latest value given, 2 and more for the values it replaced.",
             },
         ),
         Documented(

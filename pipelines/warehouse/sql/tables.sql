@@ -25,20 +25,23 @@ JOIN reference.countries k ON k.iso3 = cur.iso3
 WHERE NOT o.quarantined
 ORDER BY k.iso3, cur.reporting_year, o.outcome_no;
 
--- Every valid reported observation of a current submission, latest reporting year first.
+-- Every observation a current submission gave, latest reporting year first. A quarantined value
+-- was given too: it revises the older value (which would otherwise come back, e.g. the MALE and
+-- FEMALE of an older return beside the TOTAL a later one revised, breaking MALE + FEMALE = TOTAL)
+-- and is itself not published, so that observation stays empty until the state corrects it.
 CREATE OR REPLACE TABLE published.prison_candidates AS
 SELECT cur.iso3, v.year, v.indicator, v.value, v.obs_status, cur.reporting_year, v.submission_id,
-       r.received_at,
+       r.received_at, v.quarantined,
        row_number() OVER (PARTITION BY cur.iso3, v.year, v.indicator
                           ORDER BY cur.reporting_year DESC, r.received_at DESC, v.submission_id DESC) AS rank
 FROM validated.prison_values v
 JOIN published.current_submissions cur USING (submission_id)
 JOIN published.submission_ranks r USING (submission_id)
-WHERE NOT v.quarantined AND v.obs_status IS NOT NULL;
+WHERE v.quarantined OR v.obs_status IS NOT NULL;
 
 CREATE OR REPLACE TABLE published.prisons_reported AS
 SELECT iso3, year, indicator, value, obs_status, reporting_year, submission_id, received_at
-FROM published.prison_candidates WHERE rank = 1;
+FROM published.prison_candidates WHERE rank = 1 AND NOT quarantined;
 
 CREATE OR REPLACE TEMP TABLE next_prisons AS
 WITH derived AS (
