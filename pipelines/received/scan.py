@@ -118,6 +118,14 @@ def submission_id_for(rel_path: str, sha256: str) -> str:
     return hashlib.sha256(f"{rel_path}\n{sha256}".encode()).hexdigest()[:16]
 
 
+def returning_submission_id(received: ReceivedFile) -> str:
+    """The id of bytes that come back to a path after other bytes were there (v1, v2, then v1 again):
+    a receipt of its own, so it gets a status (DUPLICATE) instead of vanishing into v1's id. The
+    fingerprint (size and modification time) tells this return from a later one of the same bytes."""
+    key = f"{received.rel_path}\n{received.sha256}\n{received.fingerprint}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
 def archive_path(archive: Path, sha256: str) -> Path:
     return archive / sha256[:2] / sha256
 

@@ -8,6 +8,7 @@ Values always travel as parameters or registered frames, never inside SQL text.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import time
@@ -21,7 +22,7 @@ import pyarrow as pa
 
 from pipelines.findings import FINDING_COLUMNS, Action, Finding, Severity
 from pipelines.parsed.returns import ParsedReturn
-from pipelines.received.scan import ReceivedFile
+from pipelines.received.scan import ReceivedFile, returning_submission_id
 from pipelines.reference import countries
 from pipelines.reference import form as vocabulary
 from pipelines.validated.validate import Validated
@@ -152,9 +153,13 @@ class Store:
 
     def record_received(self, files: list[ReceivedFile]) -> list[str]:
         """Register files never seen before; returns their submission ids. Same bytes as an
-        earlier file = DUPLICATE of the earliest submission with those bytes."""
+        earlier file = DUPLICATE of the earliest submission with those bytes, also when they come
+        back to a path that held other bytes meanwhile."""
         known = {
             row[0] for row in self.db.execute("SELECT submission_id FROM received.submissions").fetchall()
+        }
+        newest_at_path = {
+            path: fingerprint.rsplit(":", 1)[1] for path, fingerprint in self.fingerprints().items()
         }
         first_by_hash = dict(
             self.db.execute(
@@ -165,7 +170,11 @@ class Store:
         new_rows, findings = [], []
         for received in sorted(files, key=lambda f: (f.received_at, f.rel_path)):
             if received.submission_id in known:
-                continue
+                if newest_at_path.get(received.rel_path, received.sha256) == received.sha256:
+                    continue  # the file we have
+                received = dataclasses.replace(received, submission_id=returning_submission_id(received))
+                if received.submission_id in known:
+                    continue
             known.add(received.submission_id)
             original = first_by_hash.get(received.sha256)
             if original is None:
