@@ -137,6 +137,7 @@ def archive_bytes(source: Path, archive: Path, sha256: str) -> Path:
     if partial is not None:
         make_durable([partial], archive)
         os.replace(partial, target)
+        make_names_durable([target], archive)
     return target
 
 
@@ -180,6 +181,24 @@ def make_durable(paths: list[Path], directory: Path) -> None:
         return
     for path in paths:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def make_names_durable(paths: list[Path], archive: Path) -> None:
+    """Return once the names of `paths`, just renamed into place inside `archive`, are on disk.
+
+    A rename changes the folder, not the file: without this, a power cut after the warehouse records
+    a file as received could leave its bytes under the partial name, and the parse step would then
+    blame the sender for a file it cannot find. `archive` is synced too, for the `<sha[:2]>` folders
+    made on the way.
+    """
+    if len(paths) >= SYNCFS_FROM and _syncfs(archive):
+        return
+    for directory in sorted({path.parent for path in paths} | {archive}):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             os.fsync(fd)
         finally:
@@ -283,11 +302,15 @@ def receive(
                 fingerprint=fingerprint,
             )
         )
-    # Every copy durable, then in place, and only then reported: the caller records a file as
-    # received once its archived copy is safe. One flush for the batch instead of one per copy.
+    # Every copy durable, then in place (its name durable too), and only then reported: the caller
+    # records a file as received once its archived copy is safe. One flush for the batch each time
+    # instead of one per copy.
     partials = [partial for partial in copies.values() if partial is not None]
     make_durable(partials, archive)
+    placed = []
     for sha256, partial in copies.items():
         if partial is not None:
-            os.replace(partial, archive_path(archive, sha256))
+            placed.append(archive_path(archive, sha256))
+            os.replace(partial, placed[-1])
+    make_names_durable(placed, archive)
     return received
