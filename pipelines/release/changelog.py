@@ -249,7 +249,7 @@ def _obs(value: str, obs_status: str) -> str:
 
 
 def _submission_line(c: Change, extra: str = "") -> str:
-    where = " ".join(p for p in (c.iso3, c.reporting_year) if p) or "unreadable file"
+    where = " ".join(p for p in (c.iso3, c.reporting_year) if p) or "state and year not read"
     return f"- `{c.submission_id}` ({where}){extra}"
 
 

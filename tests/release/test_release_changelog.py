@@ -104,12 +104,12 @@ def test_returns_added_superseded_and_rejected(two_releases):
     ]
     text = changelog_of(second)
     assert (
-        "## Returns added (2)\n\n- `BAD-2` (unreadable file): REJECTED\n- `KAZ-2022-1` (KAZ 2022): ACCEPTED\n"
-        in text
+        "## Returns added (2)\n\n- `BAD-2` (state and year not read): REJECTED\n"
+        "- `KAZ-2022-1` (KAZ 2022): ACCEPTED\n" in text
     )
-    rejected = "- `BAD-2` (unreadable file)\n- `KGZ-2021-1` (KGZ 2021) (was ACCEPTED_WITH_WARNINGS)\n"
+    rejected = "- `BAD-2` (state and year not read)\n- `KGZ-2021-1` (KGZ 2021) (was ACCEPTED_WITH_WARNINGS)\n"
     assert f"## Returns rejected (2)\n\n{rejected}" in text
-    assert "## Returns no longer listed (1)\n\n- `BAD-1` (unreadable file) (was REJECTED)\n" in text
+    assert "## Returns no longer listed (1)\n\n- `BAD-1` (state and year not read) (was REJECTED)\n" in text
 
 
 def test_superseded_returns_name_their_successor(releases):

@@ -240,7 +240,7 @@ def test_changed_frames_make_a_second_release_and_the_changelog_says_what_change
 
     first_changelog = (first.path / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "First release" in first_changelog
-    assert "- `BAD-1` (unreadable file)" in first_changelog
+    assert "- `BAD-1` (state and year not read)" in first_changelog
 
 
 def test_changelog_is_deterministic(tmp_path):
