@@ -74,17 +74,32 @@ WORKBOOK_CONTENT_TYPES = frozenset(
 )
 
 
+# The rule of the `~$` file Office leaves beside a workbook while it is open.
+LOCK_FILE = "lock_file"
+LOCK_FILE_PREFIX = "~$"
+# Office's owner file: Excel writes 165 bytes, Word 162 (Excel's without its last three).
+_OWNER_FILE_SIZES = (162, 165)
+_OWNER_NAME_FIELD = 54  # the name's length, then the name in the ANSI code page padded with spaces
+
+
 def sniff(path: Path, file_name: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Raise NotAReturn unless the bytes look like an .xlsx workbook within limits."""
     size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if is_lock_file(file_name, head):
+        raise NotAReturn(
+            LOCK_FILE,
+            "This is an Office lock file, which Excel leaves beside a workbook while the workbook is "
+            "open: it holds only the name of whoever has it open, not the return. Please close the "
+            "workbook in Excel and send the .xlsx file itself.",
+        )
     if size == 0:
         raise NotAReturn("empty_file", "The file is empty (0 bytes). Please send the completed .xlsx form.")
     if size > limits.max_file_bytes:
         raise NotAReturn(
             "too_large", f"The file is {size:,} bytes; the limit is {limits.max_file_bytes:,} bytes."
         )
-    with path.open("rb") as handle:
-        head = handle.read(4096)
     if head.startswith(_OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in path.read_bytes():
             raise NotAReturn(
@@ -102,6 +117,36 @@ def sniff(path: Path, file_name: str, limits: Limits = DEFAULT_LIMITS) -> None:
                 "This is a text (CSV) file, not the Excel form. Please fill in the .xlsx form.",
             )
         raise NotAReturn("not_a_workbook", "This file is not an Excel workbook (.xlsx).")
+
+
+def is_lock_file(file_name: str, head: bytes) -> bool:
+    """A lock file by its name (`~$KAZ_2021.xlsx`) or by its content (one renamed on the way).
+
+    A `~$` file whose bytes are a workbook (zip) or an Office 97-2003 file is read as what it is:
+    the name alone must not turn a real return away as a lock file.
+    """
+    if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+        return False
+    return file_name.startswith(LOCK_FILE_PREFIX) or _is_owner_file(head)
+
+
+def _is_owner_file(head: bytes) -> bool:
+    """The owner's name twice: its length and ANSI text padded with spaces to 54 bytes, then its
+    length again and its UTF-16 text: a shape no form, text file or archive has."""
+    if len(head) not in _OWNER_FILE_SIZES:
+        return False
+    length, field = head[0], _OWNER_NAME_FIELD
+    if (
+        not 0 < length < field
+        or head[1 + length : field].strip(b" ")
+        or head[field : field + 2] != bytes([length, 0])
+    ):
+        return False
+    try:
+        name = head[field + 2 : field + 2 + 2 * length].decode("utf-16-le")
+    except UnicodeDecodeError:
+        return False
+    return len(name) == length and name.isprintable()
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -38,8 +38,12 @@ class ReceivedFile:
 
 
 def is_skipped(name: str) -> bool:
-    """Office lock files (`~$KAZ_2021.xlsx`) and dotfiles (`.gitkeep`, `.DS_Store`) are not submissions."""
-    return name.startswith("~$") or name.startswith(".")
+    """Dotfiles (`.gitkeep`, `.DS_Store`) are not submissions: nobody sent them.
+
+    An Office lock file (`~$KAZ_2021.xlsx`) is received like any file: it may be all a focal
+    point sent, and the parse step tells them what it is and what to send instead.
+    """
+    return name.startswith(".")
 
 
 def iter_input_files(inputs: Path) -> Iterator[Path]:

@@ -143,6 +143,7 @@ def _not_returns(folder: Path) -> list[Path]:
     with zipfile.ZipFile(folder / "plain.zip.xlsx", "w") as archive:
         archive.writestr("readme.txt", "not a workbook")
     openpyxl.Workbook().save(folder / "blank.xlsx")
+    (folder / "~$KAZ_2023.xlsx").write_bytes(b"lock")
     return [p for p in sorted(folder.iterdir()) if p.name != "valid.xlsx"]
 
 
@@ -186,8 +187,9 @@ def test_every_message_the_parser_writes_is_matched_by_its_template(tmp_path):
     provoked = {f.rule for f in findings}
     expected = {
         "not_a_workbook", "empty_file", "not_a_workbook_text", "legacy_xls", "password_protected",
-        "corrupt", "no_cover", "file_name_mismatch", "unknown_sheet", "unknown_column", "missing_sheet",
-        "missing_column", "duplicate_label", "year_out_of_range", "unknown_indicator", "no_header_row",
+        "lock_file", "corrupt", "no_cover", "file_name_mismatch", "unknown_sheet", "unknown_column",
+        "missing_sheet", "missing_column", "duplicate_label", "year_out_of_range", "unknown_indicator",
+        "no_header_row",
     }  # fmt: skip
     assert expected <= provoked, expected - provoked
     assert sum(f.rule == "no_header_row" for f in findings) == 2  # the table's wording and the Prisons'

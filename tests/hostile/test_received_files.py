@@ -1,5 +1,6 @@
 """The receiving step against tricks in the inputs folder itself: links swapped in after the folder
-was listed, FIFOs, names that are not UTF-8, and copies half-written by a killed run."""
+was listed, FIFOs, names that are not UTF-8, copies half-written by a killed run, and which files
+are not submissions at all."""
 
 from __future__ import annotations
 
@@ -96,3 +97,14 @@ def test_copies_half_written_by_a_killed_run_are_removed(tmp_path):
 def _dead_pid() -> int:
     """A pid no process has: one past the kernel's maximum."""
     return int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
+
+
+def test_a_lock_file_is_received_and_archived_but_dotfiles_are_not(tmp_path):
+    inputs, archive = tmp_path / "inputs", tmp_path / "archive"
+    inputs.mkdir()
+    (inputs / "~$KAZ_2023.xlsx").write_bytes(b"lock")  # maybe all a focal point sent: it gets feedback
+    (inputs / ".DS_Store").write_bytes(b"finder")  # nobody sent it
+    (inputs / ".gitkeep").write_bytes(b"")
+    (received,) = receive(inputs, archive)
+    assert received.file_name == "~$KAZ_2023.xlsx"
+    assert (archive / received.sha256[:2] / received.sha256).read_bytes() == b"lock"

@@ -4,8 +4,10 @@ revision of an earlier year's prison figures."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import os
 import shutil
@@ -19,6 +21,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from pipelines.forms.content import ReturnContent
 from pipelines.forms.return_writer import Drift, ErrorCell, write_return
 from pipelines.release.layout import ACTIVITIES
+from pipelines.synthetic.generator import _lock_file
 from tests.conftest import query, run_pipeline, sample_return
 
 pytestmark = pytest.mark.slow
@@ -99,6 +102,9 @@ def expected_prisons(content: ReturnContent) -> list[tuple]:
     return sorted(rows)
 
 
+LOCK_FILE_BYTES = _lock_file("Focal point KAZ")
+
+
 def write_non_returns(inputs: Path, valid: Path) -> dict[str, str]:
     """file name -> the rule that must reject it."""
     (inputs / "corrupt.xlsx").write_bytes(b"PK\x03\x04" + os.urandom(2000))
@@ -123,7 +129,7 @@ def write_non_returns(inputs: Path, valid: Path) -> dict[str, str]:
     )
     future = sample_return("CHN", 2031)
     write_return(future, inputs / "CHN_2031.xlsx")
-    (inputs / "~$KAZ_2023.xlsx").write_bytes(b"lock")  # an Office lock file: skipped, not a submission
+    (inputs / "~$KAZ_2023.xlsx").write_bytes(LOCK_FILE_BYTES)  # what Excel leaves beside an open workbook
     return {
         "corrupt.xlsx": "corrupt",
         "truncated.xlsx": "corrupt",
@@ -135,6 +141,7 @@ def write_non_returns(inputs: Path, valid: Path) -> dict[str, str]:
         "TUR_2023.xlsx": "no_cover",
         "XKX_2023.xlsx": "member_state_un_member",
         "CHN_2031.xlsx": "reporting_year_range",
+        "~$KAZ_2023.xlsx": "lock_file",
     }
 
 
@@ -295,9 +302,29 @@ def test_files_that_are_not_returns_are_rejected_with_a_reason(pipeline_run):
         assert {row[0] for row in rows} == {"REJECTED"}, file_name
         assert rule in {row[1] for row in rows}, (file_name, rows)
         assert all(len(row[2]) > 20 for row in rows)
-    assert "~$KAZ_2023.xlsx" not in statuses(warehouse)
     published = query(warehouse, "SELECT count(*) FROM published.activities WHERE iso3 IN ('TUR', 'CHN')")
     assert published == [(0,)]
+
+
+def test_a_lock_file_is_archived_rejected_in_coverage_and_told_what_to_send(pipeline_run):
+    _, warehouse, _ = pipeline_run
+    ((submission_id, sha256, iso3, year, status, errors),) = query(
+        warehouse,
+        "SELECT submission_id, sha256, iso3, reporting_year, status, errors FROM published.coverage "
+        "WHERE file_name = ?",
+        ["~$KAZ_2023.xlsx"],
+    )
+    assert (iso3, year, status, errors) == (None, None, "REJECTED", 1)
+    assert sha256 == hashlib.sha256(LOCK_FILE_BYTES).hexdigest()
+    assert (warehouse / "archive" / sha256[:2] / sha256).read_bytes() == LOCK_FILE_BYTES
+    with (warehouse / "releases" / "latest" / "coverage.csv").open(encoding="utf-8", newline="") as handle:
+        released = {row["submission_id"]: row for row in csv.DictReader(handle)}
+    assert released[submission_id]["status"] == "REJECTED"
+    assert released[submission_id]["iso3"] == released[submission_id]["reporting_year"] == ""
+    feedback = (warehouse / "feedback" / submission_id / "feedback.md").read_text(encoding="utf-8")
+    assert "**REJECTED**" in feedback
+    assert "This is an Office lock file" in feedback
+    assert "Please close the workbook in Excel and send the .xlsx file itself." in feedback
 
 
 def test_same_bytes_are_a_duplicate(pipeline_run):
@@ -407,7 +434,7 @@ def test_row_errors_are_quarantined_with_reasons_at_their_cells(pipeline_run):
 
 def test_every_received_file_has_a_status_and_an_archived_copy(pipeline_run):
     inputs, warehouse, _ = pipeline_run
-    received = {p.name for p in inputs.rglob("*") if p.is_file() and not p.name.startswith("~$")}
+    received = {p.name for p in inputs.rglob("*") if p.is_file()}
     assert set(statuses(warehouse)) == received
     for (sha256,) in query(warehouse, "SELECT sha256 FROM received.submissions"):
         assert (warehouse / "archive" / sha256[:2] / sha256).is_file()
