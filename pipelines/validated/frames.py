@@ -28,7 +28,9 @@ def _wide(cells: pd.DataFrame, kind: str, index: list[str], fields: list[str]) -
 
 
 def _error_cells(cells: pd.DataFrame, kind: str, index: list[str]) -> pd.Series:
-    errors = cells[(cells["sheet_kind"] == kind) & cells["is_error"]]
+    # Only the form's own columns: an unknown column is kept aside, never fatal (the spec), and
+    # the parse layer has already reported it.
+    errors = cells[(cells["sheet_kind"] == kind) & cells["is_error"] & cells["field"].notna()]
     if errors.empty:
         return pd.Series(dtype=object)
     labelled = errors["cell_ref"].fillna("") + " " + errors["raw"]

@@ -1,0 +1,93 @@
+"""An error cell in a column that is not the form's is kept aside with it, never fatal.
+
+Real .xlsx returns, received, parsed, validated by the real GE suites and published in a real
+DuckDB warehouse, as the pipeline's steps do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines import steps
+from pipelines.forms.return_writer import EXTRA_COLUMN_FIELD, Drift, ErrorCell, write_return
+from pipelines.settings import Paths
+from pipelines.warehouse import store
+from tests.conftest import sample_return
+from tests.validated.planted import TODAY
+
+# Activities: the header is row 1, so the sample's second activity (ACT-2) stands on row 3.
+ACT_2_ROW = 3
+
+
+def _returns(inputs: Path) -> None:
+    # "Extra, unknown columns ... (kept aside and reported, never fatal)", even holding an error cell.
+    aside = Drift(
+        extra_column=True, error_cell=ErrorCell("activities", EXTRA_COLUMN_FIELD, row=1, error="#N/A")
+    )
+    write_return(sample_return("FRA"), inputs / "FRA_2023.xlsx", drift=aside)
+    # The same error in a column of the form still quarantines its row.
+    in_form = Drift(extra_column=True, error_cell=ErrorCell("activities", "participants_total", row=1))
+    write_return(sample_return("ESP"), inputs / "ESP_2023.xlsx", drift=in_form)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Paths:
+    root = tmp_path_factory.mktemp("form_values")
+    paths = Paths(root / "inputs", root / "warehouse")
+    paths.inputs.mkdir()
+    _returns(paths.inputs)
+    steps.receive_step(paths)
+    steps.parse_step(paths)
+    steps.validate_step(paths, today=TODAY)
+    steps.publish_step(paths)
+    return paths
+
+
+def _query(paths: Paths, sql: str, params: list) -> list[tuple]:
+    with store.reader(paths.database) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def _findings(paths: Paths, file_name: str) -> list[tuple]:
+    """Every finding of the file, the parser's and the suites'."""
+    return _query(
+        paths,
+        "SELECT f.rule, f.severity, f.action, f.cell_ref, f.message "
+        "FROM (SELECT * FROM parsed.findings UNION ALL SELECT * FROM validated.findings) f "
+        "JOIN received.submissions s USING (submission_id) WHERE s.file_name = ? ORDER BY ALL",
+        [file_name],
+    )
+
+
+def _quarantined(paths: Paths, kind: str, file_name: str) -> list[tuple]:
+    """(row, reasons) of the quarantined rows of one sheet kind (activities, outcomes) of the file."""
+    return _query(
+        paths,
+        "SELECT t.row_no, t.quarantine_reasons FROM ("
+        "  SELECT 'activities' AS kind, submission_id, row_no, quarantined, quarantine_reasons"
+        "  FROM validated.activities UNION ALL"
+        "  SELECT 'outcomes', submission_id, row_no, quarantined, quarantine_reasons FROM validated.outcomes"
+        ") t JOIN received.submissions s USING (submission_id) "
+        "WHERE t.kind = ? AND s.file_name = ? AND t.quarantined ORDER BY ALL",
+        [kind, file_name],
+    )
+
+
+def test_an_error_cell_in_an_unknown_column_quarantines_nothing(warehouse):
+    assert _quarantined(warehouse, "activities", "FRA_2023.xlsx") == []
+    published = _query(warehouse, "SELECT activity_id FROM published.activities WHERE iso3 = 'FRA'", [])
+    assert sorted(published) == [("ACT-1",), ("ACT-2",), ("ACT-3",)]
+    # The column (in Activities and Outcomes) was reported, kept aside, by the parser; its error
+    # cell is no finding of its own.
+    assert [f[:4] for f in _findings(warehouse, "FRA_2023.xlsx")] == [
+        ("unknown_column", "warning", "report", "C1"),
+        ("unknown_column", "warning", "report", "C1"),
+    ]
+
+
+def test_an_error_cell_in_a_column_of_the_form_still_quarantines_its_row(warehouse):
+    assert _quarantined(warehouse, "activities", "ESP_2023.xlsx") == [(ACT_2_ROW, "error_cell")]
+    errors = [f for f in _findings(warehouse, "ESP_2023.xlsx") if f[0] == "error_cell"]
+    assert [(f[1], f[2]) for f in errors] == [("error", "quarantine_row")]
