@@ -89,6 +89,14 @@ def test_every_action_status_and_label_exists_in_every_language():
             "RU",
             "Ячейка содержит ошибку Excel (#REF!); введите вместо нее значение.",
         ),
+        (
+            "count_not_negative",
+            "The value -3 is negative, but its unit counts persons, cases, documents or facilities; "
+            "please confirm it.",
+            "ES",
+            "El valor -3 es negativo, aunque su unidad cuenta personas, casos, documentos o instalaciones; "
+            "confírmelo, por favor.",
+        ),
         # Names of the form itself are shown as the form in that language names them.
         (
             "missing_column",

@@ -1,4 +1,5 @@
-"""An error cell in a column that is not the form's is kept aside with it, never fatal.
+"""Values the form allows are published: a negative outcome value, an error cell in a column that is
+not the form's.
 
 Real .xlsx returns, received, parsed, validated by the real GE suites and published in a real
 DuckDB warehouse, as the pipeline's steps do.
@@ -11,17 +12,26 @@ from pathlib import Path
 import pytest
 
 from pipelines import steps
+from pipelines.forms.content import Outcome
 from pipelines.forms.return_writer import EXTRA_COLUMN_FIELD, Drift, ErrorCell, write_return
 from pipelines.settings import Paths
 from pipelines.warehouse import store
 from tests.conftest import sample_return
 from tests.validated.planted import TODAY
 
+# The sample return's outcomes fill rows 2 and 3 of the Outcomes sheet; these follow.
+NEGATIVE_PERCENT, NEGATIVE_PERSONS = 4, 5
 # Activities: the header is row 1, so the sample's second activity (ACT-2) stands on row 3.
 ACT_2_ROW = 3
 
 
 def _returns(inputs: Path) -> None:
+    negative = sample_return("KAZ")
+    negative.outcomes += [
+        Outcome("PRISON_REFORM", "OTHER", "Overcrowding reduced", "ACHIEVED", -12.5, "PERCENT"),
+        Outcome("PRISON_REFORM", "PERSONS_RELEASED", "Releases", "ACHIEVED", -3, "PERSONS"),
+    ]
+    write_return(negative, inputs / "KAZ_2023.xlsx")
     # "Extra, unknown columns ... (kept aside and reported, never fatal)", even holding an error cell.
     aside = Drift(
         extra_column=True, error_cell=ErrorCell("activities", EXTRA_COLUMN_FIELD, row=1, error="#N/A")
@@ -73,6 +83,35 @@ def _quarantined(paths: Paths, kind: str, file_name: str) -> list[tuple]:
         "WHERE t.kind = ? AND s.file_name = ? AND t.quarantined ORDER BY ALL",
         [kind, file_name],
     )
+
+
+def _published_outcome_values(paths: Paths, iso3: str) -> list[tuple]:
+    return _query(
+        paths,
+        "SELECT outcome_no, value, unit FROM published.assistance_outcomes "
+        "WHERE iso3 = ? ORDER BY outcome_no",
+        [iso3],
+    )
+
+
+def test_a_negative_percent_is_published_without_a_word(warehouse):
+    assert _quarantined(warehouse, "outcomes", "KAZ_2023.xlsx") == []
+    assert (3, -12.5, "PERCENT") in _published_outcome_values(warehouse, "KAZ")
+    assert not [f for f in _findings(warehouse, "KAZ_2023.xlsx") if f[3] == f"D{NEGATIVE_PERCENT}"]
+
+
+def test_a_negative_count_is_published_with_a_warning_to_confirm_it(warehouse):
+    assert (4, -3.0, "PERSONS") in _published_outcome_values(warehouse, "KAZ")
+    assert _findings(warehouse, "KAZ_2023.xlsx") == [
+        (
+            "count_not_negative",
+            "warning",
+            "report",
+            f"D{NEGATIVE_PERSONS}",
+            "The value -3 is negative, but its unit counts persons, cases, documents or facilities; "
+            "please confirm it.",
+        )
+    ]
 
 
 def test_an_error_cell_in_an_unknown_column_quarantines_nothing(warehouse):
