@@ -1,5 +1,5 @@
 """Values the form allows are published: a negative outcome value, an error cell in a column that is
-not the form's.
+not the form's, a number typed as text whose decimal mark the Cover's language settles.
 
 Real .xlsx returns, received, parsed, validated by the real GE suites and published in a real
 DuckDB warehouse, as the pipeline's steps do.
@@ -40,6 +40,13 @@ def _returns(inputs: Path) -> None:
     # The same error in a column of the form still quarantines its row.
     in_form = Drift(extra_column=True, error_cell=ErrorCell("activities", "participants_total", row=1))
     write_return(sample_return("ESP"), inputs / "ESP_2023.xlsx", drift=in_form)
+    # Cover in French, tables headed in English: numbers typed as text, read as French writes them.
+    decimals = sample_return("BEL", language="FR")
+    decimals.outcomes += [
+        Outcome("PRISON_REFORM", "OTHER", f"Text {value}", "ACHIEVED", value, "PERCENT")
+        for value in ("1.500", "2,5", "2.5")
+    ]
+    write_return(decimals, inputs / "BEL_2023.xlsx", drift=Drift(header_language="EN"))
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +137,12 @@ def test_an_error_cell_in_a_column_of_the_form_still_quarantines_its_row(warehou
     assert _quarantined(warehouse, "activities", "ESP_2023.xlsx") == [(ACT_2_ROW, "error_cell")]
     errors = [f for f in _findings(warehouse, "ESP_2023.xlsx") if f[0] == "error_cell"]
     assert [(f[1], f[2]) for f in errors] == [("error", "quarantine_row")]
+
+
+def test_a_number_typed_as_text_is_read_as_the_covers_language_writes_it_and_the_choice_is_told(warehouse):
+    assert _quarantined(warehouse, "outcomes", "BEL_2023.xlsx") == []
+    values = [value for _, value, _ in _published_outcome_values(warehouse, "BEL")]
+    assert values[2:] == [1500.0, 2.5, 2.5]
+    told = [f for f in _findings(warehouse, "BEL_2023.xlsx") if f[0] == "ambiguous_decimal_mark"]
+    assert [(f[1], f[2], f[3]) for f in told] == [("warning", "report", "D4"), ("warning", "report", "D5")]
+    assert told[0][4].startswith("'1.500' was read as 1500, as numbers are written in FR")
