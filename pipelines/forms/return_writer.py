@@ -46,6 +46,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 DEFAULT_TIMESTAMP = dt.datetime(2022, 1, 1, 9, 0, 0)
 AUTHOR = "normsdata"
 EXTRA_COLUMN_HEADER = "Internal reference"
+EXTRA_COLUMN_FIELD = "internal_reference"  # how an ErrorCell names that column, which is no form field
 EXTRA_SHEET_NAME = "Comments"
 # Thousands separators for numbers stored as text (spec: `1,162`, `1 162`, `1.162` in FR/ES/RU style).
 # FR uses the narrow non-breaking space U+202F, as CLDR and Excel's French locale do.
@@ -70,7 +71,8 @@ class ErrorCell:
     """Where to put an Excel error value, and which one.
 
     sheet: cover | activities | prisons | outcomes. field: a Cover field, an Activities or
-    Outcomes column (field name, e.g. `participants_total`) or, in Prisons, an indicator code.
+    Outcomes column (field name, e.g. `participants_total`, or EXTRA_COLUMN_FIELD for the extra
+    column of `Drift.extra_column`) or, in Prisons, an indicator code.
     row: the item's index (Activities, Outcomes). year: the Prisons column (None: reporting year).
     """
 
@@ -303,7 +305,9 @@ class _Layout:
             columns.insert(2, None)
             headers.insert(2, self._header(EXTRA_COLUMN_HEADER))
             for i, row in enumerate(body):
-                row.insert(2, self._text(f"REF-{self.year}-{i + 1:04d}"))
+                row.insert(
+                    2, self._error(kind, EXTRA_COLUMN_FIELD, i, self._text(f"REF-{self.year}-{i + 1:04d}"))
+                )
         if self.drift.shuffle_columns:
             order = list(range(len(headers)))
             self.rng.shuffle(order)

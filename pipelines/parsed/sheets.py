@@ -18,9 +18,9 @@ from pipelines.parsed.values import (
     ExcelError,
     clean_text,
     parse_date,
-    parse_number,
     parse_prison_cell,
     parse_year,
+    read_number,
 )
 from pipelines.parsed.workbook import cell_ref
 from pipelines.reference import codelists, countries
@@ -233,8 +233,8 @@ def _find_header_row(grid: list[list[object]], kind: str) -> tuple[int | None, i
     return best_row, best_score
 
 
-def _table_value(spec: dict, value: object, language: str, text: str) -> str:
-    """`text` is clean_text(value), computed once by the caller."""
+def _table_value(spec: dict, value: object, text: str) -> str:
+    """`text` is clean_text(value), computed once by the caller. Numbers are read_table's own."""
     if isinstance(value, ExcelError):
         return text
     if "codelist" in spec:
@@ -245,10 +245,6 @@ def _table_value(spec: dict, value: object, language: str, text: str) -> str:
     kind = spec.get("type")
     if kind == "date":
         return parse_date(value) or text
-    if kind == "integer":
-        return parse_number(value, language, whole=True) or text
-    if kind == "number":
-        return parse_number(value, language) or text
     return text
 
 
@@ -258,9 +254,13 @@ def _list_text(text: str) -> str:
 
 
 def read_table(
-    kind: str, sheet_name: str, grid: list[list[object]], fallback_language: str | None
+    kind: str, sheet_name: str, grid: list[list[object]], declared_language: str | None
 ) -> SheetRead:
-    """A header row in the first 10 rows, then one item per row until the first fully empty row."""
+    """A header row in the first 10 rows, then one item per row until the first fully empty row.
+
+    `declared_language` is the return's (its Cover's): numbers typed as text are read as it
+    writes them, and where the headers' language would read one otherwise, the cell is noted.
+    """
     read = SheetRead()
     header_index, score = _find_header_row(grid, kind)
     if header_index is None or score < 2:
@@ -297,8 +297,9 @@ def read_table(
         read.cells.append(
             _cell(f"{kind}_header", sheet_name, header_index, col, text, match[0], None, header, text)
         )
-    read.language = languages.most_common(1)[0][0] if languages else fallback_language
-    language = read.language or "EN"
+    read.language = languages.most_common(1)[0][0] if languages else declared_language
+    declared = declared_language or read.language or "EN"
+    headers_language = read.language or declared
     specs = vocabulary.fields(kind)
     for missing in sorted(set(specs) - set(columns.values()) - {"activity_id"}):
         read.notes.append(
@@ -321,7 +322,23 @@ def read_table(
                     _cell(kind, sheet_name, row_index, col, header_texts[col], None, None, value, text, text)
                 )
                 continue
-            normalised = _table_value(specs[field_name], value, language, text)
+            spec = specs[field_name]
+            if spec.get("type") in ("integer", "number") and not isinstance(value, ExcelError):
+                reading = read_number(value, declared, headers_language, whole=spec["type"] == "integer")
+                normalised = reading.number or text
+                if reading.ambiguous:
+                    read.notes.append(
+                        (
+                            "ambiguous_decimal_mark",
+                            f"'{text}' was read as {reading.number}, as numbers are written in "
+                            f"{reading.language}: the Cover's language ({declared}) and that of the "
+                            f"column headers ({headers_language}) write decimals differently. Enter it "
+                            "as a number, not as text, so that it cannot be misread.",
+                            _ref(row_index, col),
+                        )
+                    )
+            else:
+                normalised = _table_value(spec, value, text)
             if field_name == "partners":
                 normalised = _list_text(normalised)
             row_cells.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from typing import NamedTuple
 
 # Spaces Excel users type or paste: normal, no-break, narrow no-break, thin, figure space.
 _SPACES = "\u0020\u00a0\u202f\u2009\u2007\t"
@@ -96,6 +97,35 @@ def parse_number(value: object, language: str = "EN", *, whole: bool = False) ->
     if _DECIMAL_COMMA.match(text) and _is_decimal_mark(",", language):
         return canonical_number(float(text.replace(",", ".")))
     return None
+
+
+class NumberReading(NamedTuple):
+    number: str | None
+    language: str  # the language whose way of writing numbers gave `number`
+    ambiguous: bool  # the other language's way reads the value otherwise (or not at all)
+
+
+def read_number(value: object, declared: str, headers: str, *, whole: bool = False) -> NumberReading:
+    """`parse_number` of a value in a table whose headers are in one language while the return
+    declares another (its Cover's Language): the two may put the decimal mark differently.
+
+    The declared language is the state's own word on how its figures are written, so its reading
+    wins; the headers' language is used only when the declared one reads no number at all (`2,5`
+    under EN). `ambiguous` says the choice mattered, which the focal point must be told.
+    """
+    number = parse_number(value, declared, whole=whole)
+    if _decimal_comma(declared) == _decimal_comma(headers):
+        return NumberReading(number, declared, False)
+    alternative = parse_number(value, headers, whole=whole)
+    if alternative == number:
+        return NumberReading(number, declared, False)
+    if number is None:
+        return NumberReading(alternative, headers, True)
+    return NumberReading(number, declared, True)
+
+
+def _decimal_comma(language: str) -> bool:
+    return language in _DECIMAL_COMMA_LANGUAGES
 
 
 def _is_decimal_mark(separator: str, language: str) -> bool:

@@ -15,6 +15,9 @@ import pandas as pd
 from pipelines.reference import form as vocabulary
 
 ROW_INDEX = ["submission_id", "row_no"]
+# Outcome units that count things. The form sets no sign on an outcome value (a PERCENT may be a
+# reduction), but a negative count is most likely a slip: a warning asks, the row is published.
+COUNT_UNITS = ("PERSONS", "CASES", "DOCUMENTS", "FACILITIES")
 PRISON_INDEX = ["submission_id", "year"]
 
 
@@ -28,7 +31,9 @@ def _wide(cells: pd.DataFrame, kind: str, index: list[str], fields: list[str]) -
 
 
 def _error_cells(cells: pd.DataFrame, kind: str, index: list[str]) -> pd.Series:
-    errors = cells[(cells["sheet_kind"] == kind) & cells["is_error"]]
+    # Only the form's own columns: an unknown column is kept aside, never fatal (the spec), and
+    # the parse layer has already reported it.
+    errors = cells[(cells["sheet_kind"] == kind) & cells["is_error"] & cells["field"].notna()]
     if errors.empty:
         return pd.Series(dtype=object)
     labelled = errors["cell_ref"].fillna("") + " " + errors["raw"]
@@ -93,6 +98,7 @@ def outcomes_frame(cells: pd.DataFrame) -> pd.DataFrame:
     # outcome_no: the row's position among all the return's outcome rows, quarantined ones included.
     wide["outcome_no"] = wide.groupby("submission_id")["row_no"].rank(method="first").astype(int)
     wide["value__n"] = _number(wide["value"])
+    wide["count_value__n"] = wide["value__n"].where(wide["unit"].isin(COUNT_UNITS))
     wide["unit_missing_for_value"] = wide["value"].where(wide["value"].notna() & wide["unit"].isna())
     activity_ids = cells[(cells["sheet_kind"] == "activities") & (cells["field"] == "activity_id")]
     known = set(zip(activity_ids["submission_id"], activity_ids["value"], strict=True))

@@ -65,7 +65,7 @@ class CellIndex:
             )
             self._sheet.setdefault((submission, kind), sheet)
             self._column.setdefault((submission, kind.removesuffix("_header"), field_name), ref)
-        errors = cells[cells["is_error"]]
+        errors = cells[cells["is_error"] & cells["field"].notna()]  # as frames._error_cells
         self._errors: dict[tuple, list[tuple]] = defaultdict(list)
         for submission, kind, row_no, ref, field_name, raw in zip(
             errors["submission_id"],

@@ -89,6 +89,25 @@ def test_every_action_status_and_label_exists_in_every_language():
             "RU",
             "Ячейка содержит ошибку Excel (#REF!); введите вместо нее значение.",
         ),
+        (
+            "count_not_negative",
+            "The value -3 is negative, but its unit counts persons, cases, documents or facilities; "
+            "please confirm it.",
+            "ES",
+            "El valor -3 es negativo, aunque su unidad cuenta personas, casos, documentos o instalaciones; "
+            "confírmelo, por favor.",
+        ),
+        (
+            "ambiguous_decimal_mark",
+            "'1.500' was read as 1500, as numbers are written in FR: the Cover's language (FR) and that of "
+            "the column headers (EN) write decimals differently. Enter it as a number, not as text, so "
+            "that it cannot be misread.",
+            "FR",
+            "« 1.500 » a été lu comme 1500, selon l'écriture des nombres en FR : la langue de la page de "
+            "couverture (FR) et celle des en-têtes de colonnes (EN) n'écrivent pas les décimales de la "
+            "même façon. Saisissez-le comme un nombre, et non comme du texte, pour qu'il ne puisse pas "
+            "être mal lu.",
+        ),
         # Names of the form itself are shown as the form in that language names them.
         (
             "missing_column",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import openpyxl
+import pytest
 
-from pipelines.forms.return_writer import write_return
+from pipelines.forms.content import Outcome
+from pipelines.forms.return_writer import Drift, write_return
 from pipelines.parsed.returns import PARSED, REJECTED, parse_return
 from tests.conftest import sample_return
 
@@ -72,3 +74,46 @@ def test_a_return_sent_between_processes_comes_back_with_cells_that_are_cells(tm
     assert received.cells and received.cover_value("member_state") == "KAZ"
     assert received.cells[0].sheet_kind == parsed.cells[0].sheet_kind
     assert parsed.cells and all(type(cell) is Cell for cell in parsed.cells)  # the sender's are untouched
+
+
+def _outcome_values(cover_language: str, header_language: str, written: list[str], tmp_path) -> tuple:
+    """(value read, notes on the cell) of each outcome value `written` as text, after the sample's own."""
+    content = sample_return("BEL", language=cover_language)
+    content.outcomes = [
+        Outcome("PRISON_REFORM", "OTHER", f"Outcome {i}", "ACHIEVED", value, "PERCENT")
+        for i, value in enumerate(written)
+    ]
+    path = write_return(content, tmp_path / "BEL_2023.xlsx", drift=Drift(header_language=header_language))
+    parsed = parse_return(path, "s1", path.name)
+    values = [c for c in parsed.cells if c.sheet_kind == "outcomes" and c.field == "value"]
+    notes = {f.cell_ref: f for f in parsed.findings if f.rule == "ambiguous_decimal_mark"}
+    return [c.value for c in values], [notes.get(c.cell_ref) for c in values]
+
+
+@pytest.mark.parametrize("header_language", ["FR", "EN"])
+def test_a_number_typed_as_text_is_read_as_the_covers_language_writes_it(header_language, tmp_path):
+    values, _ = _outcome_values("FR", header_language, ["1.500", "2,5", "2.5"], tmp_path)
+    assert values == ["1500", "2.5", "2.5"]  # whatever the language of the headers
+
+
+def test_a_number_the_headers_language_would_read_otherwise_is_told_how_it_was_read(tmp_path):
+    _, notes = _outcome_values("FR", "EN", ["1.500", "2,5", "2.5", "1 500"], tmp_path)
+    assert [note and (note.severity, note.action) for note in notes] == [
+        ("warning", "report"),
+        ("warning", "report"),
+        None,  # `2.5` reads 2.5 either way, as `1 500` reads 1500
+        None,
+    ]
+    assert notes[0].message == (
+        "'1.500' was read as 1500, as numbers are written in FR: the Cover's language (FR) and that of "
+        "the column headers (EN) write decimals differently. Enter it as a number, not as text, so "
+        "that it cannot be misread."
+    )
+    _, alike = _outcome_values("FR", "ES", ["1.500", "2,5"], tmp_path)
+    assert alike == [None, None]  # French and Spanish write decimals alike
+
+
+def test_a_number_only_the_headers_language_can_read_is_read_so_and_told(tmp_path):
+    values, notes = _outcome_values("EN", "FR", ["2,5"], tmp_path)
+    assert values == ["2.5"]
+    assert notes[0].message.startswith("'2,5' was read as 2.5, as numbers are written in FR: ")

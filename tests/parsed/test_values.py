@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from pipelines.parsed.values import ExcelError, parse_date, parse_number, parse_prison_cell
+from pipelines.parsed.values import (
+    ExcelError,
+    NumberReading,
+    parse_date,
+    parse_number,
+    parse_prison_cell,
+    read_number,
+)
 from pipelines.reference import form as vocabulary
 
 
@@ -34,6 +41,33 @@ from pipelines.reference import form as vocabulary
 )
 def test_numbers(written, language, whole, expected):
     assert parse_number(written, language, whole=whole) == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "declared", "headers", "whole", "expected"),
+    [
+        # The two languages write decimals alike: nothing to choose.
+        ("1.500", "FR", "ES", False, NumberReading("1500", "FR", False)),
+        ("1,5", "EN", "EN", False, NumberReading(None, "EN", False)),
+        # They differ, and so do their readings: the declared language's wins...
+        ("1.500", "FR", "EN", False, NumberReading("1500", "FR", True)),
+        ("1,500", "FR", "EN", False, NumberReading("1.5", "FR", True)),
+        ("1.500", "EN", "RU", False, NumberReading("1.5", "EN", True)),
+        ("2,5", "FR", "EN", False, NumberReading("2.5", "FR", True)),
+        # ...unless it reads no number at all.
+        ("2,5", "EN", "FR", False, NumberReading("2.5", "FR", True)),
+        ("2,5", "EN", "FR", True, NumberReading("2.5", "FR", True)),  # not whole: the suites say so
+        # They differ, but the value reads the same either way.
+        ("2.5", "FR", "EN", False, NumberReading("2.5", "FR", False)),
+        ("1.500,25", "ES", "EN", False, NumberReading("1500.25", "ES", False)),
+        ("1 500", "FR", "EN", False, NumberReading("1500", "FR", False)),
+        ("1.162", "FR", "EN", True, NumberReading("1162", "FR", False)),  # a count: `.` groups thousands
+        (1.5, "FR", "EN", False, NumberReading("1.5", "FR", False)),  # a number cell has no decimal mark
+        ("about 3", "FR", "EN", False, NumberReading(None, "FR", False)),
+    ],
+)
+def test_a_number_between_two_languages(written, declared, headers, whole, expected):
+    assert read_number(written, declared, headers, whole=whole) == expected
 
 
 @pytest.mark.parametrize(
