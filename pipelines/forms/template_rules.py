@@ -6,7 +6,7 @@ form lets through without a warning is a value the pipeline accepts:
 - coded columns: a dropdown of the labels in the form's language, refusing anything else;
 - multi-code columns (Standards applied): the same dropdown, but a warning instead of a refusal, so
   that several labels typed with `;` between them can be kept (an Excel list holds one choice);
-- counts: whole numbers >= 0, `of which women` <= the total; outcome values: numbers >= 0;
+- counts: whole numbers >= 0, `of which women` <= the total; outcome values: any number;
 - dates: real dates, bounded by the reporting year where the spec bounds them;
 - Activity IDs: unique in their column; related activity IDs: from the Activities sheet (warning);
 - Prisons cells: a number >= 0 or one of form.json's marks, optionally qualified (`1200 (e)`).
@@ -107,8 +107,16 @@ class Rules:
         )
 
     def number(self, title: str) -> DataValidation:
+        """Any number: an outcome value may be negative (a percentage that fell); Excel's `decimal`
+        rule needs bounds, so these are its own."""
         return self._rule(
-            title, "number", "number_error", type="decimal", operator="greaterThanOrEqual", formula1="0"
+            title,
+            "number",
+            "number_error",
+            type="decimal",
+            operator="between",
+            formula1="-1E+307",
+            formula2="1E+307",
         )
 
     # ---- dates ------------------------------------------------------------------------------

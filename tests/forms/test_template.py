@@ -193,7 +193,12 @@ def test_numbers_and_dates_are_validated_where_excel_can(forms: dict[str, Path])
         n: openpyxl.utils.get_column_letter(c) for n, c in header_columns(outcomes, "outcomes", "EN").items()
     }
     value = rule_at(outcomes, f"{ocol['value']}2")
-    assert (value.type, value.operator, value.formula1) == ("decimal", "greaterThanOrEqual", "0")
+    assert (value.type, value.operator, value.formula1, value.formula2) == (
+        "decimal",
+        "between",
+        "-1E+307",
+        "1E+307",
+    )
     related = rule_at(outcomes, f"{ocol['activity_id']}2")
     assert list_source(wb, related) == ("Activities", f"${col['activity_id']}$2:${col['activity_id']}$1001")
     assert related.errorStyle == "warning"
