@@ -304,8 +304,8 @@ def read_table(
         read.notes.append(
             ("missing_column", f"The {kind} table has no '{specs[missing]['EN']}' column.", None)
         )
-    id_col = next((col for col, name in columns.items() if name == "activity_id"), None)
     header_texts = {col: clean_text(headers[col]) for col in columns}
+    rows: list[tuple[int, list[Cell]]] = []
     for row_index in range(header_index + 1, len(grid)):
         row = grid[row_index]
         if _row_is_blank(row):
@@ -338,20 +338,42 @@ def read_table(
                     text,
                 )
             )
-        if kind == "activities" and not any(c.field == "activity_id" for c in row_cells):
-            row_cells.append(_derived_activity_id(sheet_name, row_index, id_col, row_cells))
+        rows.append((row_index, row_cells))
+    if kind == "activities":
+        id_col = next((col for col, name in columns.items() if name == "activity_id"), None)
+        _derive_activity_ids(sheet_name, id_col, rows)
+    for _, row_cells in rows:
         read.cells.extend(row_cells)
     return read
 
 
-def _derived_activity_id(sheet_name: str, row_index: int, id_col: int | None, row_cells: list[Cell]) -> Cell:
-    """A blank Activity ID becomes `AUTO-` + a hash of what identifies the activity, so it stays the
-    same when rows are reordered or the return is resubmitted."""
+def _derive_activity_ids(sheet_name: str, id_col: int | None, rows: list[tuple[int, list[Cell]]]) -> None:
+    """Give each row without an Activity ID one of its own: `AUTO-` + a hash of what identifies the
+    activity, so it stays the same when rows are reordered or the return is resubmitted. Rows alike
+    in all of that get `-2`, `-3`... in sheet order, and an ID the state wrote is never taken: the
+    uniqueness rule must only ever name IDs the focal point wrote."""
+    taken = {c.value for _, row_cells in rows for c in row_cells if c.field == "activity_id"}
+    for row_index, row_cells in rows:
+        if any(c.field == "activity_id" for c in row_cells):
+            continue
+        base = _activity_hash(row_cells)
+        derived, occurrence = base, 1
+        while derived in taken:
+            occurrence += 1
+            derived = f"{base}-{occurrence}"
+        taken.add(derived)
+        row_cells.append(_derived_activity_id(sheet_name, row_index, id_col, derived))
+
+
+def _activity_hash(row_cells: list[Cell]) -> str:
     identity = {c.field: c.value or "" for c in row_cells if c.field}
     key = "|".join(
         identity.get(name, "") for name in ("thematic_area", "activity_type", "title", "start_date")
     )
-    derived = "AUTO-" + hashlib.sha256(key.encode()).hexdigest()[:8].upper()
+    return "AUTO-" + hashlib.sha256(key.encode()).hexdigest()[:8].upper()
+
+
+def _derived_activity_id(sheet_name: str, row_index: int, id_col: int | None, derived: str) -> Cell:
     ref = cell_ref(row_index, id_col) if id_col is not None else None
     return Cell(
         "activities",

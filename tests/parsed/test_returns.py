@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import openpyxl
 
 from pipelines.forms.return_writer import write_return
@@ -72,3 +74,28 @@ def test_a_return_sent_between_processes_comes_back_with_cells_that_are_cells(tm
     assert received.cells and received.cover_value("member_state") == "KAZ"
     assert received.cells[0].sheet_kind == parsed.cells[0].sheet_kind
     assert parsed.cells and all(type(cell) is Cell for cell in parsed.cells)  # the sender's are untouched
+
+
+def test_activities_alike_in_all_that_derives_an_id_get_ids_of_their_own(tmp_path):
+    # Two blank-ID rows with the same area, type, title and start date (a training given twice
+    # the same day) once shared one derived ID, and the uniqueness rule set both aside naming an ID
+    # the focal point never wrote.
+    content = sample_return("KAZ")
+    twice = content.activities[0]
+    twice.activity_id = None
+    content.activities.insert(1, dataclasses.replace(twice, participants_total=40, participants_women=20))
+    first = activity_ids(parse_return(write_return(content, tmp_path / "a.xlsx"), "s1", "a.xlsx"))
+    derived = [i for i in first if i.startswith("AUTO-")]
+    assert len(derived) == 2 and len(set(first)) == len(first)
+    again = activity_ids(parse_return(write_return(content, tmp_path / "b.xlsx"), "s2", "b.xlsx"))
+    assert again == first  # the same content sent again: the same IDs
+
+
+def test_a_derived_id_never_takes_an_id_the_state_wrote(tmp_path):
+    content = sample_return("KAZ")
+    content.activities[0].activity_id = None
+    alone = activity_ids(parse_return(write_return(content, tmp_path / "a.xlsx"), "s1", "a.xlsx"))
+    derived = next(i for i in alone if i.startswith("AUTO-"))
+    content.activities[2].activity_id = derived  # e.g. copied from last year's feedback
+    ids = activity_ids(parse_return(write_return(content, tmp_path / "b.xlsx"), "s2", "b.xlsx"))
+    assert ids.count(derived) == 1 and len(set(ids)) == len(ids)
