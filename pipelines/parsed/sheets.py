@@ -219,6 +219,28 @@ def read_cover(sheet_name: str, grid: list[list[object]]) -> SheetRead:
     return read
 
 
+# --- where a table ends ---------------------------------------------------------------------
+
+
+def _note_rows_below_the_end(read: SheetRead, kind: str, grid: list[list[object]], blank_index: int) -> None:
+    """The spec ends a table at its first blank row, so what is filled further down is not read;
+    the focal point is told, or rows left below a stray blank row would vanish unsaid."""
+    below = [index for index in range(blank_index + 1, len(grid)) if not _row_is_blank(grid[index])]
+    if not below:
+        return
+    first = below[0]
+    col = next(col for col, value in enumerate(grid[first]) if not _is_blank(value))
+    read.notes.append(
+        (
+            "rows_after_blank_row",
+            f"Row {blank_index + 1} is empty, so the {kind} table ends there: the non-empty rows "
+            f"below it ({len(below)}, from row {first + 1} on) were not read. "
+            "If they belong to the table, delete the empty row.",
+            cell_ref(first, col),
+        )
+    )
+
+
 # --- Activities and Outcomes ---------------------------------------------------------------
 
 
@@ -309,6 +331,7 @@ def read_table(
     for row_index in range(header_index + 1, len(grid)):
         row = grid[row_index]
         if _row_is_blank(row):
+            _note_rows_below_the_end(read, kind, grid, row_index)
             break
         row_cells = []
         for col, field_name in columns.items():
@@ -473,6 +496,7 @@ def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int 
     for row_index in range(header_index + 1, len(grid)):
         row = grid[row_index]
         if _row_is_blank(row):
+            _note_rows_below_the_end(read, "prisons", grid, row_index)
             break
         label = clean_text(row[first_col]) if first_col < len(row) else ""
         code = _indicator_code(label)

@@ -8,6 +8,7 @@ import openpyxl
 
 from pipelines.forms.return_writer import write_return
 from pipelines.parsed.returns import PARSED, REJECTED, parse_return
+from pipelines.reference import form
 from tests.conftest import sample_return
 
 
@@ -24,6 +25,36 @@ def test_a_blank_row_ends_the_table(tmp_path):
     parsed = parse_return(path, "s1", path.name)
     assert parsed.status == PARSED
     assert activity_ids(parsed) == ["ACT-1"]
+    # ... but the focal point is told which rows were not read.
+    (below,) = [f for f in parsed.findings if f.rule == "rows_after_blank_row"]
+    where = (below.sheet, below.cell_ref, below.severity, below.action)
+    assert where == ("Activities", "A4", "warning", "report")
+    assert "Row 3 is empty" in below.message and "(2, from row 4 on)" in below.message
+
+
+def test_a_blank_row_ends_the_prisons_table_and_the_rows_below_are_named(tmp_path):
+    path = write_return(sample_return("KAZ"), tmp_path / "KAZ_2023.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Prisons"]
+    sheet.insert_rows(4)  # after PRISONERS_TOTAL, MALE: FEMALE and the rest are below it
+    sheet.cell(sheet.max_row + 2, 1, "Source: national prison administration")  # a footnote
+    workbook.save(path)
+    parsed = parse_return(path, "s1", path.name)
+    read = {c.field for c in parsed.cells if c.sheet_kind == "prisons"}
+    assert read == {"PRISONERS_TOTAL", "PRISONERS_MALE"}
+    (below,) = [f for f in parsed.findings if f.rule == "rows_after_blank_row"]
+    rows_below = sum(1 for row in sheet.iter_rows(min_row=5) if any(c.value is not None for c in row))
+    assert below.cell_ref == "A5" and f"({rows_below}, from row 5 on)" in below.message
+    assert rows_below == len(form.indicators()) - 2 + 1  # every indicator row but two, and the footnote
+
+
+def test_a_table_that_ends_with_the_sheet_or_at_blank_rows_alone_says_nothing(tmp_path):
+    path = write_return(sample_return("KAZ"), tmp_path / "KAZ_2023.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    workbook["Outcomes"].cell(40, 3, "   ")  # only spaces, far below: still blank
+    workbook.save(path)
+    parsed = parse_return(path, "s1", path.name)
+    assert [f.rule for f in parsed.findings] == []
 
 
 def test_a_renamed_sheet_is_found_by_its_content(tmp_path):
