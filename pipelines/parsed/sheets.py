@@ -30,6 +30,10 @@ from pipelines.reference.codelists import match_key
 HEADER_SEARCH_ROWS = 10
 COVER_SEARCH_ROWS = 30
 
+# A Prisons indicator row or year column given twice: the first is read, the repeat set aside.
+DUPLICATE_INDICATOR = "duplicate_indicator"
+DUPLICATE_YEAR = "duplicate_year"
+
 
 @dataclass
 class SheetRead:
@@ -38,6 +42,9 @@ class SheetRead:
     cells: list[Cell] = field(default_factory=list)
     language: str | None = None
     notes: list[tuple[str, str, str | None]] = field(default_factory=list)  # (rule, message, cell_ref)
+    # (rule, message, cell_ref) of a row or column whose values were read but must not be used:
+    # they are kept as quarantined values, never validated or published.
+    set_aside: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 # --- vocabulary lookups, built once -------------------------------------------------------
@@ -492,7 +499,20 @@ def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int 
                 )
             )
             continue
-        year_columns[col] = year
+        first = next((earlier for earlier, seen in year_columns.items() if seen == year), None)
+        if first is not None:
+            read.set_aside.append(
+                (
+                    DUPLICATE_YEAR,
+                    f"Year {year} is given again in column {_column_letters(col)} (first in column "
+                    f"{_column_letters(first)}): the first column is the one used, so the values of "
+                    f"column {_column_letters(col)} are set aside and not published. "
+                    "Keep one column per year, with the right figures in it.",
+                    cell_ref(header_index, col),
+                )
+            )
+        year_columns[col] = year  # a repeated year is read too: its values are kept, set aside
+    first_rows: dict[str, int] = {}
     for row_index in range(header_index + 1, len(grid)):
         row = grid[row_index]
         if _row_is_blank(row):
@@ -509,6 +529,18 @@ def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int 
                 )
             )
             continue
+        if code in first_rows:
+            read.set_aside.append(
+                (
+                    DUPLICATE_INDICATOR,
+                    f"Indicator {code} is given again in row {row_index + 1} (first in row "
+                    f"{first_rows[code] + 1}): the first row is the one used, so the values of "
+                    f"row {row_index + 1} are set aside and not published. "
+                    "Keep one row per indicator, with the right figures in it.",
+                    cell_ref(row_index, first_col),
+                )
+            )
+        first_rows.setdefault(code, row_index)
         for col, year in year_columns.items():
             value = row[col] if col < len(row) else ""
             text = value.strip(STRIPPED) if value.__class__ is str else clean_text(value)

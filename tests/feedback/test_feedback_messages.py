@@ -165,6 +165,8 @@ def _drifted_return(folder: Path) -> Path:
     prisons.cell(1, prisons.max_column + 1, "Total")  # neither a year nor Notes
     prisons.cell(prisons.max_row + 1, 1, "PRISONERS_ON_LEAVE")  # not an indicator
     prisons.cell(prisons.max_row, 2, 5)
+    prisons.cell(prisons.max_row + 1, 1, "PRISONERS_TOTAL")  # an indicator twice
+    prisons.cell(1, prisons.max_column + 1, 2023)  # a year twice
     workbook.save(path)
     return path
 
@@ -189,7 +191,7 @@ def test_every_message_the_parser_writes_is_matched_by_its_template(tmp_path):
         "not_a_workbook", "empty_file", "not_a_workbook_text", "legacy_xls", "password_protected",
         "corrupt", "no_cover", "file_name_mismatch", "unknown_sheet", "unknown_column", "missing_sheet",
         "missing_column", "duplicate_label", "year_out_of_range", "unknown_indicator", "no_header_row",
-        "rows_after_blank_row",
+        "rows_after_blank_row", "duplicate_indicator", "duplicate_year",
     }  # fmt: skip
     assert expected <= provoked, expected - provoked
     assert sum(f.rule == "no_header_row" for f in findings) == 2  # the table's wording and the Prisons'
