@@ -182,6 +182,8 @@ def _collect(result: ParsedReturn, read: SheetRead, sheet: str, note) -> None:
     result.cells.extend(read.cells)
     for rule, message, ref in read.notes:
         note(Severity.WARNING, Action.REPORT, rule, message, sheet, ref)
+    for rule, message, ref in read.set_aside:
+        note(Severity.ERROR, Action.QUARANTINE_CELL, rule, message, sheet, ref)
 
 
 def _check_file_name(result: ParsedReturn, file_name: str, note) -> None:

@@ -30,6 +30,10 @@ from pipelines.reference.codelists import match_key
 HEADER_SEARCH_ROWS = 10
 COVER_SEARCH_ROWS = 30
 
+# A Prisons indicator row or year column given twice: the first is read, the repeat set aside.
+DUPLICATE_INDICATOR = "duplicate_indicator"
+DUPLICATE_YEAR = "duplicate_year"
+
 
 @dataclass
 class SheetRead:
@@ -38,6 +42,9 @@ class SheetRead:
     cells: list[Cell] = field(default_factory=list)
     language: str | None = None
     notes: list[tuple[str, str, str | None]] = field(default_factory=list)  # (rule, message, cell_ref)
+    # (rule, message, cell_ref) of a row or column whose values were read but must not be used:
+    # they are kept as quarantined values, never validated or published.
+    set_aside: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 # --- vocabulary lookups, built once -------------------------------------------------------
@@ -219,6 +226,28 @@ def read_cover(sheet_name: str, grid: list[list[object]]) -> SheetRead:
     return read
 
 
+# --- where a table ends ---------------------------------------------------------------------
+
+
+def _note_rows_below_the_end(read: SheetRead, kind: str, grid: list[list[object]], blank_index: int) -> None:
+    """The spec ends a table at its first blank row, so what is filled further down is not read;
+    the focal point is told, or rows left below a stray blank row would vanish unsaid."""
+    below = [index for index in range(blank_index + 1, len(grid)) if not _row_is_blank(grid[index])]
+    if not below:
+        return
+    first = below[0]
+    col = next(col for col, value in enumerate(grid[first]) if not _is_blank(value))
+    read.notes.append(
+        (
+            "rows_after_blank_row",
+            f"Row {blank_index + 1} is empty, so the {kind} table ends there: the non-empty rows "
+            f"below it ({len(below)}, from row {first + 1} on) were not read. "
+            "If they belong to the table, delete the empty row.",
+            cell_ref(first, col),
+        )
+    )
+
+
 # --- Activities and Outcomes ---------------------------------------------------------------
 
 
@@ -305,11 +334,12 @@ def read_table(
         read.notes.append(
             ("missing_column", f"The {kind} table has no '{specs[missing]['EN']}' column.", None)
         )
-    id_col = next((col for col, name in columns.items() if name == "activity_id"), None)
     header_texts = {col: clean_text(headers[col]) for col in columns}
+    rows: list[tuple[int, list[Cell]]] = []
     for row_index in range(header_index + 1, len(grid)):
         row = grid[row_index]
         if _row_is_blank(row):
+            _note_rows_below_the_end(read, kind, grid, row_index)
             break
         row_cells = []
         for col, field_name in columns.items():
@@ -355,20 +385,42 @@ def read_table(
                     text,
                 )
             )
-        if kind == "activities" and not any(c.field == "activity_id" for c in row_cells):
-            row_cells.append(_derived_activity_id(sheet_name, row_index, id_col, row_cells))
+        rows.append((row_index, row_cells))
+    if kind == "activities":
+        id_col = next((col for col, name in columns.items() if name == "activity_id"), None)
+        _derive_activity_ids(sheet_name, id_col, rows)
+    for _, row_cells in rows:
         read.cells.extend(row_cells)
     return read
 
 
-def _derived_activity_id(sheet_name: str, row_index: int, id_col: int | None, row_cells: list[Cell]) -> Cell:
-    """A blank Activity ID becomes `AUTO-` + a hash of what identifies the activity, so it stays the
-    same when rows are reordered or the return is resubmitted."""
+def _derive_activity_ids(sheet_name: str, id_col: int | None, rows: list[tuple[int, list[Cell]]]) -> None:
+    """Give each row without an Activity ID one of its own: `AUTO-` + a hash of what identifies the
+    activity, so it stays the same when rows are reordered or the return is resubmitted. Rows alike
+    in all of that get `-2`, `-3`... in sheet order, and an ID the state wrote is never taken: the
+    uniqueness rule must only ever name IDs the focal point wrote."""
+    taken = {c.value for _, row_cells in rows for c in row_cells if c.field == "activity_id"}
+    for row_index, row_cells in rows:
+        if any(c.field == "activity_id" for c in row_cells):
+            continue
+        base = _activity_hash(row_cells)
+        derived, occurrence = base, 1
+        while derived in taken:
+            occurrence += 1
+            derived = f"{base}-{occurrence}"
+        taken.add(derived)
+        row_cells.append(_derived_activity_id(sheet_name, row_index, id_col, derived))
+
+
+def _activity_hash(row_cells: list[Cell]) -> str:
     identity = {c.field: c.value or "" for c in row_cells if c.field}
     key = "|".join(
         identity.get(name, "") for name in ("thematic_area", "activity_type", "title", "start_date")
     )
-    derived = "AUTO-" + hashlib.sha256(key.encode()).hexdigest()[:8].upper()
+    return "AUTO-" + hashlib.sha256(key.encode()).hexdigest()[:8].upper()
+
+
+def _derived_activity_id(sheet_name: str, row_index: int, id_col: int | None, derived: str) -> Cell:
     ref = cell_ref(row_index, id_col) if id_col is not None else None
     return Cell(
         "activities",
@@ -464,10 +516,24 @@ def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int 
                 )
             )
             continue
-        year_columns[col] = year
+        first = next((earlier for earlier, seen in year_columns.items() if seen == year), None)
+        if first is not None:
+            read.set_aside.append(
+                (
+                    DUPLICATE_YEAR,
+                    f"Year {year} is given again in column {_column_letters(col)} (first in column "
+                    f"{_column_letters(first)}): the first column is the one used, so the values of "
+                    f"column {_column_letters(col)} are set aside and not published. "
+                    "Keep one column per year, with the right figures in it.",
+                    cell_ref(header_index, col),
+                )
+            )
+        year_columns[col] = year  # a repeated year is read too: its values are kept, set aside
+    first_rows: dict[str, int] = {}
     for row_index in range(header_index + 1, len(grid)):
         row = grid[row_index]
         if _row_is_blank(row):
+            _note_rows_below_the_end(read, "prisons", grid, row_index)
             break
         label = clean_text(row[first_col]) if first_col < len(row) else ""
         code = _indicator_code(label)
@@ -480,6 +546,18 @@ def read_prisons(sheet_name: str, grid: list[list[object]], reporting_year: int 
                 )
             )
             continue
+        if code in first_rows:
+            read.set_aside.append(
+                (
+                    DUPLICATE_INDICATOR,
+                    f"Indicator {code} is given again in row {row_index + 1} (first in row "
+                    f"{first_rows[code] + 1}): the first row is the one used, so the values of "
+                    f"row {row_index + 1} are set aside and not published. "
+                    "Keep one row per indicator, with the right figures in it.",
+                    cell_ref(row_index, first_col),
+                )
+            )
+        first_rows.setdefault(code, row_index)
         for col, year in year_columns.items():
             value = row[col] if col < len(row) else ""
             text = value.strip(STRIPPED) if value.__class__ is str else clean_text(value)

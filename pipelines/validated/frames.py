@@ -9,9 +9,14 @@ there and left to the format rules.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from pipelines.findings import Finding
+from pipelines.parsed.sheets import DUPLICATE_INDICATOR, DUPLICATE_YEAR
 from pipelines.reference import form as vocabulary
 
 ROW_INDEX = ["submission_id", "row_no"]
@@ -19,6 +24,49 @@ ROW_INDEX = ["submission_id", "row_no"]
 # reduction), but a negative count is most likely a slip: a warning asks, the row is published.
 COUNT_UNITS = ("PERSONS", "CASES", "DOCUMENTS", "FACILITIES")
 PRISON_INDEX = ["submission_id", "year"]
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """The Prisons rows and columns the parse step set aside (an indicator or a year given twice),
+    each with the rule that did: their values are kept as quarantined, never validated."""
+
+    rows: dict[tuple[str, int], str] = field(default_factory=dict)  # (submission_id, row_no)
+    columns: dict[tuple[str, str], str] = field(default_factory=dict)  # (submission_id, letters)
+
+    @classmethod
+    def by(cls, parse_findings: Iterable[Finding]) -> SetAside:
+        set_aside = cls()
+        for finding in parse_findings:
+            if finding.rule == DUPLICATE_INDICATOR and finding.row_no is not None:
+                set_aside.rows[(finding.submission_id, int(finding.row_no))] = finding.rule
+            elif finding.rule == DUPLICATE_YEAR and finding.cell_ref:
+                set_aside.columns[(finding.submission_id, _letters(finding.cell_ref))] = finding.rule
+        return set_aside
+
+    def rules(self, prison_cells: pd.DataFrame) -> list[str | None]:
+        """The rule that set each of these Prisons cells aside, None for the cells kept. Only the
+        cells of submissions with a set-aside row or column are looked at one by one."""
+        rules: list[str | None] = [None] * len(prison_cells)
+        submissions = {key[0] for key in self.rows} | {key[0] for key in self.columns}
+        if not submissions:
+            return rules
+        looked_up = np.flatnonzero(prison_cells["submission_id"].isin(submissions).to_numpy())
+        for position, submission, row_no, ref in zip(
+            looked_up.tolist(),
+            prison_cells["submission_id"].to_numpy()[looked_up].tolist(),
+            prison_cells["row_no"].to_numpy()[looked_up].tolist(),
+            prison_cells["cell_ref"].to_numpy()[looked_up].tolist(),
+            strict=True,
+        ):
+            rules[position] = self.rows.get((submission, int(row_no))) or self.columns.get(
+                (submission, _letters(ref))
+            )
+        return rules
+
+
+def _letters(ref: str) -> str:
+    return ref.rstrip("0123456789")  # "H12" -> "H"
 
 
 def _wide(cells: pd.DataFrame, kind: str, index: list[str], fields: list[str]) -> pd.DataFrame:
@@ -110,9 +158,13 @@ def outcomes_frame(cells: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
-def prisons_frame(cells: pd.DataFrame) -> pd.DataFrame:
+def prisons_frame(cells: pd.DataFrame, set_aside: SetAside) -> pd.DataFrame:
     indicators = list(vocabulary.indicators())
-    prison_cells = cells[(cells["sheet_kind"] == "prisons") & cells["year"].notna()].copy()
+    prison_cells = cells[(cells["sheet_kind"] == "prisons") & cells["year"].notna()]
+    rules = set_aside.rules(prison_cells)
+    if any(rules):
+        prison_cells = prison_cells[[rule is None for rule in rules]]
+    prison_cells = prison_cells.copy()
     prison_cells["year"] = prison_cells["year"].astype(int)
     wide = _wide(prison_cells, "prisons", PRISON_INDEX, indicators)
     if wide.empty:
@@ -130,10 +182,10 @@ def prisons_frame(cells: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
-def prison_values_frame(cells: pd.DataFrame) -> pd.DataFrame:
-    """One row per Prisons value as read (first cell per indicator and year), before any verdict."""
+def prison_values_frame(cells: pd.DataFrame, set_aside: SetAside) -> pd.DataFrame:
+    """One row per Prisons value as read, before any verdict; `set_aside` names the rule of each
+    value of a repeated row or column (the rest are one per indicator and year)."""
     prison = cells[(cells["sheet_kind"] == "prisons") & cells["year"].notna() & cells["field"].notna()]
-    prison = prison.drop_duplicates(["submission_id", "field", "year"])
     return pd.DataFrame(
         {
             "submission_id": _shared(prison["submission_id"]),
@@ -142,6 +194,7 @@ def prison_values_frame(cells: pd.DataFrame) -> pd.DataFrame:
             "value": pd.to_numeric(prison["value"], errors="coerce"),
             "obs_status": _shared(prison["obs_status"]),
             "cell_ref": _shared(prison["cell_ref"]),
+            "set_aside": set_aside.rules(prison),
         }
     ).reset_index(drop=True)
 

@@ -12,7 +12,7 @@ its cell.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +75,15 @@ def _groups(submission_ids: list[str], size: int) -> Iterator[list[str]]:
         yield submission_ids[start : start + size]
 
 
-def suite_frames(cells_of: CellsOf, submission_ids: list[str], today: dt.date, group: int) -> SuiteFrames:
+def suite_frames(
+    cells_of: CellsOf,
+    submission_ids: list[str],
+    today: dt.date,
+    group: int,
+    parse_findings: Iterable[Finding] = (),
+) -> SuiteFrames:
+    """`parse_findings` say which Prisons rows and columns the parse step set aside."""
+    set_aside = frames.SetAside.by(parse_findings)
     parts: list[tuple[pd.DataFrame, ...]] = []
     for ids in _groups(submission_ids, group):
         cells = cells_of(ids)
@@ -87,8 +95,8 @@ def suite_frames(cells_of: CellsOf, submission_ids: list[str], today: dt.date, g
                 covers,
                 frames.activities_frame(cells, covers),
                 frames.outcomes_frame(cells),
-                frames.prisons_frame(cells),
-                frames.prison_values_frame(cells),
+                frames.prisons_frame(cells, set_aside),
+                frames.prison_values_frame(cells, set_aside),
             )
         )
         del cells  # before the next group is loaded
@@ -132,7 +140,7 @@ def validate_batch(
     `run_suites` runs GE on the suites' frames: in this process by default, or in a worker
     process (`worker.SuiteWorker.validate_all`), which gives the same failures.
     """
-    batch = suite_frames(cells_of, submission_ids, today, group)
+    batch = suite_frames(cells_of, submission_ids, today, group, earlier_findings)
     failures, summaries = run_suites(suite_calls(batch), suites.parameters(today.year))
     judgement = judge_batch(failures, cells_of, group)
     findings = [*earlier_findings, *judgement.findings]
@@ -218,7 +226,10 @@ def _typed_rows(wide: pd.DataFrame, kind: str, judgement: Judgement) -> pd.DataF
 
 def _prison_values(values: pd.DataFrame, judgement: Judgement) -> pd.DataFrame:
     values = values.copy()
-    reasons = _reasons(values, ["submission_id", "indicator", "year"], judgement.quarantined_cells)
+    judged = _reasons(values, ["submission_id", "indicator", "year"], judgement.quarantined_cells)
+    # A value set aside by the parse step was never judged: the verdicts on its indicator and year
+    # are those of the first occurrence, the value kept.
+    reasons = [aside or reason for aside, reason in zip(values.pop("set_aside"), judged, strict=True)]
     # A cell that could not be read (no observation status) is never a value, whatever the rules said.
     unreadable = values["obs_status"].isna()
     values["quarantined"] = [bool(reason) or bad for reason, bad in zip(reasons, unreadable, strict=True)]

@@ -3,8 +3,9 @@
 Suite rules are the `meta.rule`s of expectations/*.json. Rules of the receive and parse steps are
 string literals in code, found by reading the code's syntax tree: calls of any exception class
 whose `__init__(self, rule, message)` carries a rule (`NotAReturn`, `Refused`, ...), the rule and
-message arguments of `note(...)` and `Finding(...)`, and tuples appended to a sheet's `notes`;
-a rule may also be a module-level constant (`NO_COVER = "no_cover"`) of any of those sources.
+message arguments of `note(...)` and `Finding(...)`, and tuples appended to a sheet's `notes` or
+`set_aside`; a rule may also be a module-level constant (`NO_COVER = "no_cover"`) of any of those
+sources.
 A rule or a wording added there shows up here without anyone listing it.
 """
 
@@ -112,7 +113,7 @@ def _wordings_in(tree: ast.AST, carriers: set[str], constants: dict[str, str], w
         elif (
             name == "append"
             and isinstance(node.func, ast.Attribute)
-            and _name(node.func.value) == "notes"
+            and _name(node.func.value) in ("notes", "set_aside")
             and args
             and isinstance(args[0], ast.Tuple)
         ):

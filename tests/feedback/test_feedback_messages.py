@@ -180,10 +180,13 @@ def _drifted_return(folder: Path) -> Path:
     cover.append(["Member State", "KAZ"])  # a Cover label twice
     title = next(c for c in activities[1] if c.value == form.fields("activities")["title"]["EN"])
     title.value = None  # the Title column loses its header
+    activities.insert_rows(3)  # a blank row with activities below it
     prisons.cell(1, prisons.max_column + 1, 2010)  # a year long before the reporting year
     prisons.cell(1, prisons.max_column + 1, "Total")  # neither a year nor Notes
     prisons.cell(prisons.max_row + 1, 1, "PRISONERS_ON_LEAVE")  # not an indicator
     prisons.cell(prisons.max_row, 2, 5)
+    prisons.cell(prisons.max_row + 1, 1, "PRISONERS_TOTAL")  # an indicator twice
+    prisons.cell(1, prisons.max_column + 1, 2023)  # a year twice
     workbook.save(path)
     return path
 
@@ -209,6 +212,7 @@ def test_every_message_the_parser_writes_is_matched_by_its_template(tmp_path):
         "lock_file", "corrupt", "no_cover", "file_name_mismatch", "unknown_sheet", "unknown_column",
         "missing_sheet", "missing_column", "duplicate_label", "year_out_of_range", "unknown_indicator",
         "no_header_row",
+        "rows_after_blank_row", "duplicate_indicator", "duplicate_year",
     }  # fmt: skip
     assert expected <= provoked, expected - provoked
     assert sum(f.rule == "no_header_row" for f in findings) == 2  # the table's wording and the Prisons'

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import openpyxl
 import pytest
 
 from pipelines.forms.content import Outcome
 from pipelines.forms.return_writer import Drift, write_return
 from pipelines.parsed.returns import PARSED, REJECTED, parse_return
+from pipelines.reference import form
 from tests.conftest import sample_return
 
 
@@ -24,6 +27,36 @@ def test_a_blank_row_ends_the_table(tmp_path):
     parsed = parse_return(path, "s1", path.name)
     assert parsed.status == PARSED
     assert activity_ids(parsed) == ["ACT-1"]
+    # ... but the focal point is told which rows were not read.
+    (below,) = [f for f in parsed.findings if f.rule == "rows_after_blank_row"]
+    where = (below.sheet, below.cell_ref, below.severity, below.action)
+    assert where == ("Activities", "A4", "warning", "report")
+    assert "Row 3 is empty" in below.message and "(2, from row 4 on)" in below.message
+
+
+def test_a_blank_row_ends_the_prisons_table_and_the_rows_below_are_named(tmp_path):
+    path = write_return(sample_return("KAZ"), tmp_path / "KAZ_2023.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Prisons"]
+    sheet.insert_rows(4)  # after PRISONERS_TOTAL, MALE: FEMALE and the rest are below it
+    sheet.cell(sheet.max_row + 2, 1, "Source: national prison administration")  # a footnote
+    workbook.save(path)
+    parsed = parse_return(path, "s1", path.name)
+    read = {c.field for c in parsed.cells if c.sheet_kind == "prisons"}
+    assert read == {"PRISONERS_TOTAL", "PRISONERS_MALE"}
+    (below,) = [f for f in parsed.findings if f.rule == "rows_after_blank_row"]
+    rows_below = sum(1 for row in sheet.iter_rows(min_row=5) if any(c.value is not None for c in row))
+    assert below.cell_ref == "A5" and f"({rows_below}, from row 5 on)" in below.message
+    assert rows_below == len(form.indicators()) - 2 + 1  # every indicator row but two, and the footnote
+
+
+def test_a_table_that_ends_with_the_sheet_or_at_blank_rows_alone_says_nothing(tmp_path):
+    path = write_return(sample_return("KAZ"), tmp_path / "KAZ_2023.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    workbook["Outcomes"].cell(40, 3, "   ")  # only spaces, far below: still blank
+    workbook.save(path)
+    parsed = parse_return(path, "s1", path.name)
+    assert [f.rule for f in parsed.findings] == []
 
 
 def test_a_renamed_sheet_is_found_by_its_content(tmp_path):
@@ -117,3 +150,28 @@ def test_a_number_only_the_headers_language_can_read_is_read_so_and_told(tmp_pat
     values, notes = _outcome_values("EN", "FR", ["2,5"], tmp_path)
     assert values == ["2.5"]
     assert notes[0].message.startswith("'2,5' was read as 2.5, as numbers are written in FR: ")
+
+
+def test_activities_alike_in_all_that_derives_an_id_get_ids_of_their_own(tmp_path):
+    # Two blank-ID rows with the same area, type, title and start date (a training given twice
+    # the same day) once shared one derived ID, and the uniqueness rule set both aside naming an ID
+    # the focal point never wrote.
+    content = sample_return("KAZ")
+    twice = content.activities[0]
+    twice.activity_id = None
+    content.activities.insert(1, dataclasses.replace(twice, participants_total=40, participants_women=20))
+    first = activity_ids(parse_return(write_return(content, tmp_path / "a.xlsx"), "s1", "a.xlsx"))
+    derived = [i for i in first if i.startswith("AUTO-")]
+    assert len(derived) == 2 and len(set(first)) == len(first)
+    again = activity_ids(parse_return(write_return(content, tmp_path / "b.xlsx"), "s2", "b.xlsx"))
+    assert again == first  # the same content sent again: the same IDs
+
+
+def test_a_derived_id_never_takes_an_id_the_state_wrote(tmp_path):
+    content = sample_return("KAZ")
+    content.activities[0].activity_id = None
+    alone = activity_ids(parse_return(write_return(content, tmp_path / "a.xlsx"), "s1", "a.xlsx"))
+    derived = next(i for i in alone if i.startswith("AUTO-"))
+    content.activities[2].activity_id = derived  # e.g. copied from last year's feedback
+    ids = activity_ids(parse_return(write_return(content, tmp_path / "b.xlsx"), "s2", "b.xlsx"))
+    assert ids.count(derived) == 1 and len(set(ids)) == len(ids)
