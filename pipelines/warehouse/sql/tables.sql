@@ -29,11 +29,14 @@ ORDER BY k.iso3, cur.reporting_year, o.outcome_no;
 -- was given too: it revises the older value (which would otherwise come back, e.g. the MALE and
 -- FEMALE of an older return beside the TOTAL a later one revised, breaking MALE + FEMALE = TOTAL)
 -- and is itself not published, so that observation stays empty until the state corrects it.
+-- Within one submission a value can only be quarantined beside a kept one when the parse step set
+-- a repeated Prisons row or column aside: the kept value (the first occurrence) ranks first.
 CREATE OR REPLACE TABLE published.prison_candidates AS
 SELECT cur.iso3, v.year, v.indicator, v.value, v.obs_status, cur.reporting_year, v.submission_id,
        r.received_at, v.quarantined,
        row_number() OVER (PARTITION BY cur.iso3, v.year, v.indicator
-                          ORDER BY cur.reporting_year DESC, r.received_at DESC, v.submission_id DESC) AS rank
+                          ORDER BY cur.reporting_year DESC, r.received_at DESC, v.submission_id DESC,
+                                   v.quarantined, v.cell_ref) AS rank
 FROM validated.prison_values v
 JOIN published.current_submissions cur USING (submission_id)
 JOIN published.submission_ranks r USING (submission_id)
