@@ -33,7 +33,7 @@ RELEASE_SCHEDULE = "release_schedule"
 # pool to 1 (deploy/dagster.yaml), so parallel steps and runs queue instead of failing on the lock.
 DUCKDB_POOL = "duckdb"
 
-# Metadata key on validated_returns that the publish sensor reads.
+# Metadata key on validated_returns: the years waiting to be published (validated.unpublished_years).
 YEARS_TO_PUBLISH = "years_to_publish"
 
 # Metadata key on every asset's materialization: the CPU seconds of its step (assets/step_cpu.py).

@@ -1,19 +1,18 @@
-"""Sensors: new files start an ingest run; validated returns start a publish run for their years."""
+"""Sensors: new files start an ingest run; years the warehouse lists as unpublished start a publish run."""
 
 from __future__ import annotations
 
 import hashlib
 
 from dagster import (
-    AssetKey,
+    DagsterRunStatus,
     DefaultSensorStatus,
-    EventLogEntry,
     RunConfig,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
-    asset_sensor,
     sensor,
 )
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -52,21 +51,50 @@ def inputs_sensor(context: SensorEvaluationContext, normsdata: NormsdataPaths) -
     return SensorResult(run_requests=[request], cursor=cursor)
 
 
-@asset_sensor(
+# Runs that may hold the warehouse file open: reading it now could stop their next step (one writer,
+# or many readers, never both). A queued or not-started run opens nothing yet.
+_RUNNING = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+_UNFINISHED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, *_RUNNING]
+
+
+@sensor(
     name=names.PUBLISH_SENSOR,
-    asset_key=AssetKey(names.VALIDATED),
     job=publish_job,
+    minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
-    description="After returns are validated, publish the year partitions they change, in one run.",
+    description="Publish the year partitions the warehouse lists as unpublished, in one run, until they are.",
 )
-def publish_sensor(context: SensorEvaluationContext, asset_event: EventLogEntry) -> RunRequest | SkipReason:
-    materialization = asset_event.asset_materialization
-    entry = materialization.metadata.get(names.YEARS_TO_PUBLISH) if materialization else None
-    years = list(entry.value) if entry is not None else []
+def publish_sensor(context: SensorEvaluationContext, normsdata: NormsdataPaths) -> RunRequest | SkipReason:
+    # The warehouse, not a run's metadata, says which years wait: a run that died after validating,
+    # or a publish run that failed, leaves them listed, and this asks again at the next tick.
+    instance = context.instance
+    queued = instance.get_run_ids(RunsFilter(job_name=names.PUBLISH_JOB, statuses=_UNFINISHED), limit=1)
+    if queued:
+        return SkipReason(f"publish run {queued[0]} has not finished")
+    running = instance.get_run_ids(RunsFilter(statuses=_RUNNING), limit=1)
+    if running:
+        return SkipReason(f"run {running[0]} may be writing the warehouse")
+    years = _unpublished_years(normsdata)
+    if years is None:
+        return SkipReason("the warehouse is open for writing by another process")
     span = year_range(years)
     if span is None:
-        return SkipReason(f"run {asset_event.run_id} accepted no return: no year to publish")
+        return SkipReason("no year waits to be published")
+    # One request per (years, last publish run): evaluating twice asks once; a failed run is retried.
+    last = instance.get_run_ids(RunsFilter(job_name=names.PUBLISH_JOB), limit=1)
     return RunRequest(
-        run_key=f"publish-{asset_event.run_id}",
+        run_key=f"publish-{span.start}-{span.end}-after-{last[0] if last else 'none'}",
         tags={ASSET_PARTITION_RANGE_START_TAG: span.start, ASSET_PARTITION_RANGE_END_TAG: span.end},
     )
+
+
+def _unpublished_years(normsdata: NormsdataPaths) -> list[int] | None:
+    """The years waiting in the warehouse, or None when another process holds it for writing."""
+    import duckdb  # see assets/__init__.py
+
+    from pipelines import steps
+
+    try:
+        return steps.unpublished_years(normsdata.paths())
+    except duckdb.IOException:
+        return None

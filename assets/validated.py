@@ -42,7 +42,8 @@ def validated_returns(context: AssetExecutionContext, normsdata: NormsdataPaths)
         metadata={
             "returns_validated": report.processed,
             "submissions_by_status": MetadataValue.json(report.statuses),
-            # Read by the publish sensor: the year partitions of published_tables to refresh.
+            # For the UI: the year partitions of published_tables waiting to be refreshed. The publish
+            # sensor reads them from the warehouse, where they survive a run that dies before this.
             YEARS_TO_PUBLISH: MetadataValue.json(report.years),
             "quarantined": MetadataValue.json(steps.quarantine_counts(normsdata.paths())),
         }

@@ -37,7 +37,7 @@ class StepReport:
     processed: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     summaries: list[SuiteSummary] = field(default_factory=list)
-    years: list[int] = field(default_factory=list)  # year partitions of the published layer changed
+    years: list[int] = field(default_factory=list)  # year partitions of the published layer to refresh
 
 
 def receive_step(paths: Paths, only: Collection[str] | None = None) -> StepReport:
@@ -89,7 +89,7 @@ def validate_step(paths: Paths, today: dt.date | None = None) -> StepReport:
                     report.summaries.extend(validated.summaries)
         report.processed = len(pending)
         report.statuses = warehouse.status_counts()
-        report.years = warehouse.years_affected_by(pending)
+        report.years = warehouse.unpublished_years()
     return report
 
 
@@ -97,6 +97,15 @@ def quarantine_counts(paths: Paths) -> dict[str, int]:
     """Rows and values held back in the warehouse, per validated table, for run metadata."""
     with store.reader(paths.database) as connection:
         return store.quarantine_counts(connection)
+
+
+def unpublished_years(paths: Paths) -> list[int]:
+    """The years waiting to be published, read through a read-only connection (none before the
+    warehouse exists)."""
+    if not paths.database.exists():
+        return []
+    with store.reader(paths.database) as connection:
+        return store.unpublished_years(connection)
 
 
 def publish_coverage_step(paths: Paths) -> int:

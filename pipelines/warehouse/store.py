@@ -305,6 +305,11 @@ class Store:
             self._set_status(
                 pd.DataFrame({"submission_id": ids, "status": [validated.statuses[i] for i in ids]})
             )
+            # With the results, not after them: the years to publish must survive whatever follows.
+            self.db.execute(
+                "INSERT OR IGNORE INTO validated.unpublished_years SELECT unnest(?::INTEGER[])",
+                [self.years_affected_by(ids)],
+            )
 
     # --- published --------------------------------------------------------------------------
 
@@ -321,6 +326,7 @@ class Store:
             db.execute(_sql("tables.sql"))
             for table, year_column in YEAR_COLUMNS.items():
                 self._replace_years(table, year_column, years)
+            self._mark_published(years)
             catalog.document(db)  # views and COMMENT ON, after the tables they describe are rebuilt
             return {
                 table: db.execute(f"SELECT count(*) FROM published.{table}").fetchone()[0]  # noqa: S608
@@ -351,6 +357,19 @@ class Store:
             f"WHERE list_contains(?, {year_column})",
             [wanted],
         )
+
+    def _mark_published(self, years: Collection[int] | None) -> None:
+        """Years no longer waiting to be published: `years` (all when None). Call it only inside the
+        transaction that publishes them."""
+        if years is None:
+            self.db.execute("DELETE FROM validated.unpublished_years")
+        else:
+            self.db.execute(
+                "DELETE FROM validated.unpublished_years WHERE list_contains(?, year)", [sorted(set(years))]
+            )
+
+    def unpublished_years(self) -> list[int]:
+        return unpublished_years(self.db)
 
     def years_affected_by(self, submission_ids: list[str]) -> list[int]:
         """The year partitions newly accepted submissions change: their reporting year, and every
@@ -424,6 +443,14 @@ def quarantine_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
         table: connection.execute(f"SELECT count(*) FROM validated.{table} WHERE quarantined").fetchone()[0]  # noqa: S608
         for table in ("activities", "outcomes", "prison_values")
     }
+
+
+def unpublished_years(connection: duckdb.DuckDBPyConnection) -> list[int]:
+    """The year partitions validated returns changed and no publish has rebuilt since."""
+    return [
+        row[0]
+        for row in connection.execute("SELECT year FROM validated.unpublished_years ORDER BY 1").fetchall()
+    ]
 
 
 SYNTHETIC_MARK = "SYNTHETIC"

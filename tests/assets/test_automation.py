@@ -5,13 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from dagster import AssetKey, RunRequest, SkipReason, build_schedule_context, build_sensor_context
+import duckdb
+from dagster import (
+    AssetKey,
+    DagsterRun,
+    DagsterRunStatus,
+    RunRequest,
+    SkipReason,
+    build_schedule_context,
+    build_sensor_context,
+)
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from assets.schedules import release_schedule
 from assets.sensors import inputs_sensor, publish_sensor
 from pipelines.forms.return_writer import write_return
 from tests.conftest import query, sample_return
+from tests.warehouse.analyst import Analyst
 
 PUBLISHED = AssetKey("published_tables")
 
@@ -22,8 +32,15 @@ def evaluate_inputs_sensor(deployment, cursor):
 
 
 def evaluate_publish_sensor(deployment, cursor=None):
-    context = build_sensor_context(instance=deployment.instance, cursor=cursor)
+    """A tick as the daemon evaluates it, with the cursor the previous tick left."""
+    context = build_sensor_context(
+        instance=deployment.instance, cursor=cursor, resources={"normsdata": deployment.normsdata}
+    )
     return publish_sensor.evaluate_tick(context)
+
+
+def span_of(request: RunRequest) -> tuple[str, str]:
+    return request.tags[ASSET_PARTITION_RANGE_START_TAG], request.tags[ASSET_PARTITION_RANGE_END_TAG]
 
 
 def ingest(deployment, request: RunRequest):
@@ -131,6 +148,74 @@ def test_publish_sensor_skips_when_nothing_was_accepted(deployment):
     tick = evaluate_publish_sensor(deployment)
     assert not tick.run_requests
     assert query(deployment.warehouse, "SELECT status FROM published.coverage") == [("REJECTED",)]
+
+
+V2_STATUS = "SELECT status FROM received.submissions WHERE file_name = 'KAZ_2023_v2.xlsx'"
+UNPUBLISHED = "SELECT year FROM validated.unpublished_years ORDER BY 1"
+COVERAGE = "SELECT file_name, status FROM published.coverage ORDER BY 1"
+KAZ_2021_TOTAL = (
+    "SELECT value FROM published.prisons WHERE iso3 = 'KAZ' AND year = 2021 AND indicator = 'PRISONERS_TOTAL'"
+)
+
+
+def test_years_validated_by_a_run_that_died_before_reporting_them_are_still_published(deployment):
+    inputs = deployment.inputs
+    write_return(sample_return("KAZ", 2023), inputs / "KAZ_2023.xlsx")
+    files = evaluate_inputs_sensor(deployment, None)
+    ingest(deployment, files.run_requests[0])
+    tick = evaluate_publish_sensor(deployment)
+    assert deployment.run_job("publish", tags=tick.run_requests[0].tags).success
+
+    # v2's validation commits, then the step fails before Dagster records its materialization: a
+    # connection this process holds with another configuration stops the read that follows the commit.
+    write_return(sample_return("KAZ", 2023, total_2021=12_345), inputs / "KAZ_2023_v2.xlsx")
+    files = evaluate_inputs_sensor(deployment, files.cursor)
+    with duckdb.connect(str(deployment.warehouse / "normsdata.duckdb")):
+        lost = deployment.run_job("ingest", run_config=files.run_requests[0].run_config)
+    assert not lost.success
+    assert not lost.asset_materializations_for_node("validated_returns")
+    assert query(deployment.warehouse, V2_STATUS) == [("ACCEPTED",)]
+
+    # The next batch (prison years 2013-2017) refreshes the coverage; KAZ's years were never reported.
+    write_return(sample_return("PER", 2017), inputs / "PER_2017.xlsx")
+    ingest(deployment, evaluate_inputs_sensor(deployment, files.cursor).run_requests[0])
+    assert query(deployment.warehouse, COVERAGE) == [
+        ("KAZ_2023.xlsx", "SUPERSEDED"),
+        ("KAZ_2023_v2.xlsx", "ACCEPTED"),
+        ("PER_2017.xlsx", "ACCEPTED"),
+    ]
+    assert query(deployment.warehouse, KAZ_2021_TOTAL) == [(11_000.0,)]  # still v1's
+
+    (request,) = evaluate_publish_sensor(deployment, tick.cursor).run_requests
+    assert span_of(request) == ("2013", "2023")
+    assert deployment.run_job("publish", tags=request.tags).success
+    assert query(deployment.warehouse, KAZ_2021_TOTAL) == [(12_345.0,)]
+    assert query(deployment.warehouse, UNPUBLISHED) == []
+    assert evaluate_publish_sensor(deployment).skip_message == "no year waits to be published"
+
+
+def test_a_failed_publish_run_is_asked_for_again_until_its_years_are_published(deployment):
+    write_return(sample_return("KAZ", 2023), deployment.inputs / "KAZ_2023.xlsx")
+    ingest(deployment, evaluate_inputs_sensor(deployment, None).run_requests[0])
+    (first,) = evaluate_publish_sensor(deployment).run_requests
+    assert span_of(first) == ("2019", "2023")
+
+    # A connection left open on the pipeline's file stops the publish run (one writer or many readers).
+    with Analyst(deployment.warehouse / "normsdata.duckdb"):
+        failed = deployment.run_job("publish", tags=first.tags)
+    assert not failed.success
+    assert query(deployment.warehouse, UNPUBLISHED) == [(year,) for year in range(2019, 2024)]
+
+    # Not asked for while a publish run waits to start; asked for again once the last one has failed.
+    waiting = DagsterRun(job_name="publish", run_id="waiting-publish", status=DagsterRunStatus.NOT_STARTED)
+    deployment.instance.add_run(waiting)
+    assert evaluate_publish_sensor(deployment).skip_message == "publish run waiting-publish has not finished"
+    deployment.instance.delete_run(waiting.run_id)
+    (again,) = evaluate_publish_sensor(deployment).run_requests
+    assert span_of(again) == span_of(first) and again.run_key != first.run_key
+    assert deployment.run_job("publish", tags=again.tags).success
+    assert query(deployment.warehouse, KAZ_2021_TOTAL) == [(11_000.0,)]
+    assert not evaluate_publish_sensor(deployment).run_requests
 
 
 def evaluate_schedule(deployment):

@@ -1,6 +1,6 @@
 """Run `python -m assets.run` as a separate process, as an operator does: its peak memory measured
 (`wait4` on that one child, so no other process of the test session counts), and optionally
-killed with SIGKILL the moment its output shows a given line."""
+killed with SIGKILL the moment its output shows a given line or a marker of a phase appears."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,15 +20,24 @@ GIB = 1024**3
 
 @dataclass(frozen=True)
 class Run:
+    pid: int
     returncode: int  # negative: killed by that signal
     output: str
     peak_rss_bytes: int
-    killed: bool  # the trigger line was seen and the process was killed
+    kill_sent: bool  # the trigger was seen and SIGKILL sent
+    timed_out: bool  # killed by the watchdog instead
     seconds: float  # wall time, for the record (never asserted: these machines are noisy)
 
     @property
+    def killed(self) -> bool:
+        """The trigger's SIGKILL landed on a live process. A process that had already exited (a
+        zombie takes a signal without complaint) keeps its own exit status, so it does not count."""
+        return self.kill_sent and not self.timed_out and self.returncode == -signal.SIGKILL
+
+    @property
     def summary(self) -> str:
-        return f"exit {self.returncode}, peak RSS {self.peak_rss_bytes / 2**20:.0f} MiB, {self.seconds:.0f} s"
+        ending = "killed" if self.killed else "timed out" if self.timed_out else f"exit {self.returncode}"
+        return f"{ending}, peak RSS {self.peak_rss_bytes / 2**20:.0f} MiB, {self.seconds:.0f} s"
 
     def __str__(self) -> str:
         return f"{self.summary}\n{self.output[-4000:]}"
@@ -61,41 +71,75 @@ def run_pipeline_process(
     warehouse: Path,
     *,
     kill_on: str | None = None,
-    kill_after: float = 0.0,
+    kill_when: Callable[[int], bool] | None = None,
     timeout: float = 900,
 ) -> Run:
-    """One `make run` over `inputs`; with `kill_on`, SIGKILL `kill_after` seconds after the first
-    output line containing it (if the run ends first, it simply ends)."""
+    """One `make run` over `inputs`; SIGKILLed as soon as an output line contains `kill_on`, or as
+    soon as `kill_when(pid)` holds (polled every few milliseconds while the run lives). If the run
+    ends first, it simply ends, and `Run.killed` says so."""
     started = time.monotonic()
     process = start_pipeline_process(inputs, warehouse)
+    # The pidfd names this process even once reaped: a late kill can never reach a reused pid.
+    pidfd = os.pidfd_open(process.pid)
     lines: list[str] = []
-    killed = threading.Event()
+    kill_sent, timed_out, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def kill_once() -> None:
+        if not kill_sent.is_set() and _sigkill(pidfd):
+            kill_sent.set()
 
     def read() -> None:
         assert process.stdout is not None
         for line in process.stdout:
             lines.append(line)
-            if kill_on is not None and not killed.is_set() and kill_on in line:
-                time.sleep(kill_after)
-                killed.set()
-                _kill(process.pid)
+            if kill_on is not None and kill_on in line:
+                kill_once()
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    watchdog = threading.Timer(timeout, _kill, [process.pid])
+    def watch() -> None:
+        assert kill_when is not None
+        while not finished.is_set() and not kill_sent.is_set():
+            if kill_when(process.pid):
+                kill_once()
+            finished.wait(0.002)
+
+    def time_out() -> None:
+        timed_out.set()
+        _sigkill(pidfd)
+
+    helpers = [threading.Thread(target=read, daemon=True)]
+    if kill_when is not None:
+        helpers.append(threading.Thread(target=watch, daemon=True))
+    for helper in helpers:
+        helper.start()
+    watchdog = threading.Timer(timeout, time_out)
     watchdog.start()
     try:
+        # wait4 rather than Popen.wait: the child's own rusage. Nothing else may reap it.
         _, status, usage = os.wait4(process.pid, 0)
     finally:
         watchdog.cancel()
+        watchdog.join()  # its kill, if under way, is done before the pidfd closes
+        finished.set()
     process.returncode = os.waitstatus_to_exitcode(status)
-    reader.join(timeout=30)
+    for helper in helpers:
+        helper.join(timeout=30)
+    os.close(pidfd)
     seconds = time.monotonic() - started
-    return Run(process.returncode, "".join(lines), usage.ru_maxrss * 1024, killed.is_set(), seconds)
+    return Run(
+        process.pid,
+        process.returncode,
+        "".join(lines),
+        usage.ru_maxrss * 1024,
+        kill_sent.is_set(),
+        timed_out.is_set(),
+        seconds,
+    )
 
 
-def _kill(pid: int) -> None:
+def _sigkill(pidfd: int) -> bool:
+    """SIGKILL the process behind `pidfd`; False when it has been reaped already."""
     try:
-        os.kill(pid, signal.SIGKILL)
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
     except ProcessLookupError:
-        pass
+        return False
+    return True

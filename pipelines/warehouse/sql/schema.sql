@@ -78,6 +78,12 @@ CREATE TABLE IF NOT EXISTS validated.suite_results (
     success BOOLEAN, unexpected_count BIGINT, element_count BIGINT
 );
 
+-- Year partitions whose published data tables lag the validated layer. A year is added in the
+-- transaction that saves the validation results changing it, and removed only in the transaction
+-- that publishes it, so a run that dies in between (or a publish run that fails) loses no year:
+-- the publish sensor reads this table, not a run's metadata.
+CREATE TABLE IF NOT EXISTS validated.unpublished_years (year INTEGER PRIMARY KEY);
+
 CREATE TABLE IF NOT EXISTS reference.countries (
     iso3 VARCHAR, name VARCHAR, region VARCHAR, subregion VARCHAR, m49 INTEGER
 );
