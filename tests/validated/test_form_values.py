@@ -15,8 +15,7 @@ from pipelines import steps
 from pipelines.forms.content import Outcome
 from pipelines.forms.return_writer import EXTRA_COLUMN_FIELD, Drift, ErrorCell, write_return
 from pipelines.settings import Paths
-from pipelines.warehouse import store
-from tests.conftest import sample_return
+from tests.conftest import query, sample_return
 from tests.validated.planted import TODAY
 
 # The sample return's outcomes fill rows 2 and 3 of the Outcomes sheet; these follow.
@@ -62,15 +61,10 @@ def warehouse(tmp_path_factory) -> Paths:
     return paths
 
 
-def _query(paths: Paths, sql: str, params: list) -> list[tuple]:
-    with store.reader(paths.database) as connection:
-        return connection.execute(sql, params).fetchall()
-
-
 def _findings(paths: Paths, file_name: str) -> list[tuple]:
     """Every finding of the file, the parser's and the suites'."""
-    return _query(
-        paths,
+    return query(
+        paths.warehouse,
         "SELECT f.rule, f.severity, f.action, f.cell_ref, f.message "
         "FROM (SELECT * FROM parsed.findings UNION ALL SELECT * FROM validated.findings) f "
         "JOIN received.submissions s USING (submission_id) WHERE s.file_name = ? ORDER BY ALL",
@@ -80,8 +74,8 @@ def _findings(paths: Paths, file_name: str) -> list[tuple]:
 
 def _quarantined(paths: Paths, kind: str, file_name: str) -> list[tuple]:
     """(row, reasons) of the quarantined rows of one sheet kind (activities, outcomes) of the file."""
-    return _query(
-        paths,
+    return query(
+        paths.warehouse,
         "SELECT t.row_no, t.quarantine_reasons FROM ("
         "  SELECT 'activities' AS kind, submission_id, row_no, quarantined, quarantine_reasons"
         "  FROM validated.activities UNION ALL"
@@ -93,8 +87,8 @@ def _quarantined(paths: Paths, kind: str, file_name: str) -> list[tuple]:
 
 
 def _published_outcome_values(paths: Paths, iso3: str) -> list[tuple]:
-    return _query(
-        paths,
+    return query(
+        paths.warehouse,
         "SELECT outcome_no, value, unit FROM published.assistance_outcomes "
         "WHERE iso3 = ? ORDER BY outcome_no",
         [iso3],
@@ -123,7 +117,7 @@ def test_a_negative_count_is_published_with_a_warning_to_confirm_it(warehouse):
 
 def test_an_error_cell_in_an_unknown_column_quarantines_nothing(warehouse):
     assert _quarantined(warehouse, "activities", "FRA_2023.xlsx") == []
-    published = _query(warehouse, "SELECT activity_id FROM published.activities WHERE iso3 = 'FRA'", [])
+    published = query(warehouse.warehouse, "SELECT activity_id FROM published.activities WHERE iso3 = 'FRA'")
     assert sorted(published) == [("ACT-1",), ("ACT-2",), ("ACT-3",)]
     # The column (in Activities and Outcomes) was reported, kept aside, by the parser; its error
     # cell is no finding of its own.
