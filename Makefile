@@ -43,7 +43,7 @@ templates: $(STAMP)
 
 # Synthetic returns for all 193 member states, written once, then the whole pipeline over them.
 demo: $(STAMP)
-	test -f $(DEMO_INPUTS)/manifest.json || \
+	test -f $(DEMO_INPUTS)/.manifest.json || \
 		$(PY) -m pipelines.synthetic --out $(DEMO_INPUTS) --years $(DEMO_YEARS) --seed $(SEED)
 	NORMSDATA_INPUTS=$(DEMO_INPUTS) NORMSDATA_WAREHOUSE=$(DEMO_WAREHOUSE) $(PY) -m assets.run
 

@@ -20,7 +20,7 @@ def _years(text: str) -> range:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.synthetic", description=__doc__)
     parser.add_argument(
-        "--out", type=Path, required=True, help="folder to write the files and manifest.json to"
+        "--out", type=Path, required=True, help="folder to write the files and .manifest.json to"
     )
     parser.add_argument("--years", type=_years, required=True, help="reporting years, e.g. 2019-2023 or 2021")
     parser.add_argument("--seed", type=int, default=20261128)

@@ -37,7 +37,9 @@ from pipelines.reference import codelists, countries, form
 SYNTHETIC_MARK = "SYNTHETIC DEMO DATA"
 FUTURE_REPORTING_YEAR = 2040  # "a return for a future year": far enough never to become valid
 SERIES_START = 2010  # prison series start here so a year's figures do not depend on the years asked for
-MANIFEST_FILE = "manifest.json"
+# A dotfile: the generator's bookkeeping lies beside the returns, but nobody sent it, so the receive
+# step skips it instead of rejecting it as a return (it used to show in the demo's coverage.csv).
+MANIFEST_FILE = ".manifest.json"
 
 # Rates per return (state x year): the share of member states planted in each year (see _spread_draw).
 DRIFT_RATE = 0.10
@@ -698,7 +700,7 @@ def _unique(name: str, used: set[str]) -> str:
 def generate(
     out_dir: Path, years: range, seed: int, states: Sequence[str] | None = None, *, jobs: int = 1
 ) -> Manifest:
-    """Write one synthetic return per state and year (plus planted extras) and `manifest.json`.
+    """Write one synthetic return per state and year (plus planted extras) and `.manifest.json`.
 
     jobs > 1 writes the states' files in that many processes; the bytes are the same.
     """

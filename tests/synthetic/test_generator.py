@@ -15,7 +15,12 @@ from python_calamine import CalamineWorkbook
 from pipelines.reference import countries, form
 from pipelines.synthetic import LANGUAGE_BY_STATE, Manifest, generate, return_content, state_language
 from pipelines.synthetic.__main__ import main
-from pipelines.synthetic.generator import FUTURE_REPORTING_YEAR, NON_RETURN_KINDS, SYNTHETIC_MARK
+from pipelines.synthetic.generator import (
+    FUTURE_REPORTING_YEAR,
+    MANIFEST_FILE,
+    NON_RETURN_KINDS,
+    SYNTHETIC_MARK,
+)
 
 SEED = 20261128
 SOME_STATES = ["KAZ", "FRA", "MEX", "NGA", "DEU", "CIV", "KGZ", "BRA", "NZL", "TUV", "IND", "BEL"]
@@ -51,12 +56,12 @@ def test_one_return_per_member_state(full_year: tuple[Path, Manifest]) -> None:
 
 def test_manifest_lists_every_file_with_its_hash(full_year: tuple[Path, Manifest]) -> None:
     out, manifest = full_year
-    on_disk = {p.name for p in out.iterdir()} - {"manifest.json"}
+    on_disk = {p.name for p in out.iterdir()} - {MANIFEST_FILE}
     assert on_disk == {e.file for e in manifest.files}
     for entry in manifest.files:
         assert hashlib.sha256((out / entry.file).read_bytes()).hexdigest() == entry.sha256
-    assert Manifest.read(out / "manifest.json").to_dict() == manifest.to_dict()
-    assert json.loads((out / "manifest.json").read_text())["synthetic"] is True
+    assert Manifest.read(out / MANIFEST_FILE).to_dict() == manifest.to_dict()
+    assert json.loads((out / MANIFEST_FILE).read_text())["synthetic"] is True
 
 
 def test_languages_follow_the_table(full_year: tuple[Path, Manifest]) -> None:
@@ -185,7 +190,7 @@ def test_a_state_years_content_does_not_depend_on_what_else_is_generated(tmp_pat
 
 def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--out", str(tmp_path), "--years", "2021-2022", "--seed", "7", "--states", "kaz,mex"]) == 0
-    manifest = Manifest.read(tmp_path / "manifest.json")
+    manifest = Manifest.read(tmp_path / MANIFEST_FILE)
     assert (manifest.seed, manifest.years, manifest.states) == (7, [2021, 2022], ["KAZ", "MEX"])
     assert capsys.readouterr().out.startswith(f"{len(manifest.files)} files in ")
 
