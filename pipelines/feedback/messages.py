@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from pipelines.findings import Finding
+from pipelines.parsed.values import decimal_comma
 from pipelines.reference import form as vocabulary
 from pipelines.validated.judge import ERROR_CELL_MESSAGE
 from pipelines.validated.suites import SUITE_NAMES, suite_definition
@@ -117,13 +118,25 @@ def localise(rule: str, message: str, language: str) -> Localised:
     candidates = list(templates().get(rule, ()))
     error_cell = templates().get(ERROR_CELL_RULE, ())
     candidates += [t for t in error_cell if t.english == ERROR_CELL_MESSAGE]
+    numbers = catalogue()["computed_numbers"].get(rule, ())
     for template in candidates:
         match = template.pattern.fullmatch(message)
         if match is None or language not in template.translations:
             continue
-        values = {name: _form_term(name, value, language) for name, value in match.groupdict().items()}
+        values = {
+            name: _number(value, language) if name in numbers else _form_term(name, value, language)
+            for name, value in match.groupdict().items()
+        }
         return Localised(template.translations[language].format(**values), True)
     return Localised(message, False)
+
+
+_DECIMAL = re.compile(r"(-?\d+)\.(\d+)")
+
+
+def _number(value: str, language: str) -> str:
+    """A number the pipeline computed (`1.677`), with the decimal mark of `language`."""
+    return _DECIMAL.sub(r"\1,\2", value) if decimal_comma(language) else value
 
 
 def _form_term(name: str, value: str, language: str) -> str:

@@ -226,7 +226,8 @@ class _PartReader:
             raise Refused(
                 "corrupt",
                 "The file is damaged or incomplete and cannot be opened as a workbook "
-                f"(part {self.name!r}: {exc}).",
+                f"(part {self.name!r}: {exc}). "
+                "Please open the return in Excel, save it again and send the new file.",
             ) from exc
         finally:
             # The parser holds this reader's handlers and the reader the parser: dropped here, both

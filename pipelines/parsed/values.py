@@ -114,7 +114,7 @@ def read_number(value: object, declared: str, headers: str, *, whole: bool = Fal
     under EN). `ambiguous` says the choice mattered, which the focal point must be told.
     """
     number = parse_number(value, declared, whole=whole)
-    if _decimal_comma(declared) == _decimal_comma(headers):
+    if decimal_comma(declared) == decimal_comma(headers):
         return NumberReading(number, declared, False)
     alternative = parse_number(value, headers, whole=whole)
     if alternative == number:
@@ -124,7 +124,8 @@ def read_number(value: object, declared: str, headers: str, *, whole: bool = Fal
     return NumberReading(number, declared, True)
 
 
-def _decimal_comma(language: str) -> bool:
+def decimal_comma(language: str) -> bool:
+    """The language writes decimals with a comma (`2,5`), as FR, ES and RU do."""
     return language in _DECIMAL_COMMA_LANGUAGES
 
 

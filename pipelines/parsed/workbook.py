@@ -19,7 +19,13 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from pipelines.parsed import part_scan
-from pipelines.parsed.part_scan import CONTENT_TYPES, SHARED_STRINGS, WORKBOOK, WORKBOOK_RELS, Refused
+from pipelines.parsed.part_scan import (
+    CONTENT_TYPES,
+    SHARED_STRINGS,
+    WORKBOOK,
+    WORKBOOK_RELS,
+    Refused,
+)
 from pipelines.parsed.values import ExcelError
 
 
@@ -114,9 +120,13 @@ def sniff(path: Path, file_name: str, limits: Limits = DEFAULT_LIMITS) -> None:
         if file_name.lower().endswith((".csv", ".txt")) or _looks_like_text(head):
             raise NotAReturn(
                 "not_a_workbook_text",
-                "This is a text (CSV) file, not the Excel form. Please fill in the .xlsx form.",
+                "This is a text file (a CSV or the like), not the Excel form. Please fill in the .xlsx form.",
             )
-        raise NotAReturn("not_a_workbook", "This file is not an Excel workbook (.xlsx).")
+        raise NotAReturn(
+            "not_a_workbook",
+            "This file is not an Excel workbook (.xlsx). "
+            "Please save the return in Excel as an Excel Workbook (.xlsx) and send that file.",
+        )
 
 
 def is_lock_file(file_name: str, head: bytes) -> bool:
@@ -203,7 +213,9 @@ def open_workbook(path: Path, file_name: str, limits: Limits = DEFAULT_LIMITS) -
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise NotAReturn(
-            "corrupt", f"The file is damaged or incomplete and cannot be opened as a workbook ({exc})."
+            "corrupt",
+            f"The file is damaged or incomplete and cannot be opened as a workbook ({exc}). "
+            "Please open the return in Excel, save it again and send the new file.",
         ) from exc
     with archive:
         members = _check_members(archive, limits)
@@ -294,7 +306,8 @@ def _check_members(archive: zipfile.ZipFile, limits: Limits) -> dict[str, zipfil
                 "corrupt",
                 "The file is damaged or incomplete and cannot be opened as a workbook "
                 f"(part {name!r} is compressed with method {member.compress_type}, "
-                "which spreadsheet programs never use).",
+                "which spreadsheet programs never use). "
+                "Please open the return in Excel, save it again and send the new file.",
             )
         total += member.file_size
         if (
@@ -315,7 +328,9 @@ def _check_members(archive: zipfile.ZipFile, limits: Limits) -> dict[str, zipfil
         )
     if WORKBOOK.lower() not in by_name:
         raise NotAReturn(
-            "not_a_workbook", "The file is a zip archive but not an Excel workbook (no xl/workbook.xml)."
+            "not_a_workbook",
+            "The file is a zip archive but not an Excel workbook (no xl/workbook.xml). "
+            "Please save the return in Excel as an Excel Workbook (.xlsx) and send that file.",
         )
     return by_name
 
@@ -377,7 +392,8 @@ def _check_content_type(package: part_scan.Package) -> None:
         raise NotAReturn(
             "not_a_workbook",
             "The file is a zip archive but not an Excel workbook "
-            f"(its main part is declared as {declared or 'nothing'!r}).",
+            f"(its main part is declared as {declared or 'nothing'!r}). "
+            "Please save the return in Excel as an Excel Workbook (.xlsx) and send that file.",
         )
 
 

@@ -60,6 +60,12 @@ def test_translations_use_only_the_values_their_english_template_carries():
                 assert used <= english, (rule, language, used - english)
 
 
+def test_computed_numbers_name_placeholders_their_rules_carry():
+    for rule, names in messages.catalogue()["computed_numbers"].items():
+        for template in messages.templates()[rule]:
+            assert set(names) <= set(PLACEHOLDER.findall(template.english)), (rule, template.english)
+
+
 def test_every_action_status_and_label_exists_in_every_language():
     catalogue = messages.catalogue()
     for section in ("actions", "statuses", "labels"):
@@ -96,6 +102,26 @@ def test_every_action_status_and_label_exists_in_every_language():
             "ES",
             "El valor -3 es negativo, aunque su unidad cuenta personas, casos, documentos o instalaciones; "
             "confírmelo, por favor.",
+        ),
+        # A number the pipeline computed takes the language's decimal mark: `1.677` would read as
+        # more than a thousand in French; a value as sent is never touched.
+        (
+            "change_over_50_percent",
+            "The value changed by more than 50 % from the year before (ratio 1.677); please confirm it.",
+            "FR",
+            "La valeur a varié de plus de 50 % par rapport à l'année précédente (rapport 1,677) ; veuillez "
+            "la confirmer.",
+        ),
+        (
+            "ambiguous_decimal_mark",
+            "'1.5' was read as 1.5, as numbers are written in EN: the Cover's language (FR) and that of "
+            "the column headers (EN) write decimals differently. Enter it as a number, not as text, so "
+            "that it cannot be misread.",
+            "FR",
+            "« 1.5 » a été lu comme 1,5, selon l'écriture des nombres en EN : la langue de la page de "
+            "couverture (FR) et celle des en-têtes de colonnes (EN) n'écrivent pas les décimales de la "
+            "même façon. Saisissez-le comme un nombre, et non comme du texte, pour qu'il ne puisse pas "
+            "être mal lu.",
         ),
         (
             "ambiguous_decimal_mark",
