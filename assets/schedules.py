@@ -1,4 +1,5 @@
-"""The release schedule: nightly by default, and only when the published layer changed."""
+"""The release schedule: nightly by default, only when the published layer changed, and never while
+the returns a run has accepted are not published yet."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from dagster import (
     schedule,
 )
 
-from assets import names
+from assets import names, warehouse_state
 from assets.jobs import release_job
+from assets.resources import NormsdataPaths
 
 # Cron, read when the code location loads (a schedule's cron is part of its definition).
 RELEASE_CRON = os.environ.get("NORMSDATA_RELEASE_CRON", "0 2 * * *")
@@ -30,7 +32,23 @@ FINGERPRINT = "published_fingerprint"
     default_status=DefaultScheduleStatus.RUNNING,
     description="Cut a release if the published layer changed since the last one ($NORMSDATA_RELEASE_CRON).",
 )
-def release_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+def release_schedule(
+    context: ScheduleEvaluationContext, normsdata: NormsdataPaths
+) -> RunRequest | SkipReason:
+    # Between an ingest run and the publish run after it, coverage already lists the new returns
+    # while the data tables do not hold them yet: a release cut then would say ACCEPTED and publish
+    # nothing of them (or the superseded values). So the release waits until no run is going and
+    # no year waits to be published.
+    unfinished = warehouse_state.unfinished_run(context.instance)
+    if unfinished:
+        return SkipReason(f"run {unfinished} has not finished; the release waits for a quiet warehouse")
+    waiting = warehouse_state.unpublished_years(normsdata)
+    if waiting is None:
+        return SkipReason("the warehouse is open for writing by another process")
+    if waiting:
+        return SkipReason(
+            f"years {waiting[0]}-{waiting[-1]} wait to be published; the release waits for them"
+        )
     published = _latest_fingerprint(context, names.PUBLISHED, names.PUBLISHED_COVERAGE)
     if published is None:
         return SkipReason("nothing has been published yet")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 from dagster import (
-    DagsterRunStatus,
     DefaultSensorStatus,
     RunConfig,
     RunRequest,
@@ -17,7 +16,7 @@ from dagster import (
 )
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from assets import names
+from assets import names, warehouse_state
 from assets.jobs import ingest_job, publish_job
 from assets.partitions import year_range
 from assets.received import ReceiveConfig
@@ -51,12 +50,6 @@ def inputs_sensor(context: SensorEvaluationContext, normsdata: NormsdataPaths) -
     return SensorResult(run_requests=[request], cursor=cursor)
 
 
-# Runs that may hold the warehouse file open: reading it now could stop their next step (one writer,
-# or many readers, never both). A queued or not-started run opens nothing yet.
-_RUNNING = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
-_UNFINISHED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, *_RUNNING]
-
-
 @sensor(
     name=names.PUBLISH_SENSOR,
     job=publish_job,
@@ -68,13 +61,13 @@ def publish_sensor(context: SensorEvaluationContext, normsdata: NormsdataPaths) 
     # The warehouse, not a run's metadata, says which years wait: a run that died after validating,
     # or a publish run that failed, leaves them listed, and this asks again at the next tick.
     instance = context.instance
-    queued = instance.get_run_ids(RunsFilter(job_name=names.PUBLISH_JOB, statuses=_UNFINISHED), limit=1)
+    queued = warehouse_state.unfinished_run(instance, names.PUBLISH_JOB)
     if queued:
-        return SkipReason(f"publish run {queued[0]} has not finished")
-    running = instance.get_run_ids(RunsFilter(statuses=_RUNNING), limit=1)
+        return SkipReason(f"publish run {queued} has not finished")
+    running = warehouse_state.running_run(instance)
     if running:
-        return SkipReason(f"run {running[0]} may be writing the warehouse")
-    years = _unpublished_years(normsdata)
+        return SkipReason(f"run {running} may be writing the warehouse")
+    years = warehouse_state.unpublished_years(normsdata)
     if years is None:
         return SkipReason("the warehouse is open for writing by another process")
     span = year_range(years)
@@ -86,15 +79,3 @@ def publish_sensor(context: SensorEvaluationContext, normsdata: NormsdataPaths) 
         run_key=f"publish-{span.start}-{span.end}-after-{last[0] if last else 'none'}",
         tags={ASSET_PARTITION_RANGE_START_TAG: span.start, ASSET_PARTITION_RANGE_END_TAG: span.end},
     )
-
-
-def _unpublished_years(normsdata: NormsdataPaths) -> list[int] | None:
-    """The years waiting in the warehouse, or None when another process holds it for writing."""
-    import duckdb  # see assets/__init__.py
-
-    from pipelines import steps
-
-    try:
-        return steps.unpublished_years(normsdata.paths())
-    except duckdb.IOException:
-        return None
