@@ -55,6 +55,12 @@ def render_markdown(
             f"{text(label('same_file_as', language))} [{code(original)}](../{original}/{MARKDOWN_FILE}).",
             "",
         ]
+    if submission.superseded_by:
+        newer = submission.superseded_by
+        lines += [
+            f"{text(label('superseded_by', language))} [{code(newer)}](../{newer}/{MARKDOWN_FILE}).",
+            "",
+        ]
     lines += [text(workbook_note), "", f"## {text(label('messages', language))}", ""]
     if not marked:
         lines += [text(label("no_messages", language)), ""]

@@ -35,6 +35,7 @@ class Submission:
     language: str | None  # the form's language, when the file was read far enough to tell
     sheets: tuple[str, ...]  # the form's sheets as named in the file, in the form's order
     findings: tuple[Finding, ...]
+    superseded_by: str | None = None  # the newer submission for the same state and year, once published
 
     @property
     def errors(self) -> int:
@@ -83,11 +84,15 @@ def submissions(connection: duckdb.DuckDBPyConnection) -> list[Submission]:
     has_coverage = connection.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'published' AND table_name = 'coverage'"
     ).fetchone()[0]
-    coverage = "published.coverage" if has_coverage else "(SELECT NULL AS submission_id, NULL AS status)"
+    coverage = (
+        "published.coverage"
+        if has_coverage
+        else "(SELECT NULL AS submission_id, NULL AS status, NULL AS superseded_by)"
+    )
     rows = connection.execute(
         f"""
         SELECT s.submission_id, s.file_name, s.sha256, coalesce(cov.status, s.status), s.duplicate_of,
-               c.language AS cover_language, p.language AS parsed_language, {sheet_columns}
+               cov.superseded_by, c.language AS cover_language, p.language AS parsed_language, {sheet_columns}
         FROM received.submissions s
         LEFT JOIN validated.covers c USING (submission_id)
         LEFT JOIN parsed.returns p USING (submission_id)
@@ -105,6 +110,7 @@ def submissions(connection: duckdb.DuckDBPyConnection) -> list[Submission]:
         sha256,
         status,
         duplicate_of,
+        superseded_by,
         cover_language,
         parsed_language,
         *named,
@@ -121,6 +127,7 @@ def submissions(connection: duckdb.DuckDBPyConnection) -> list[Submission]:
             parsed_language or cover_language,
             sheets,
             tuple(sorted(findings.get(submission_id, []), key=lambda f, s=sheets: finding_order(f, s))),
+            superseded_by,
         )
     # A duplicate was never read: it speaks the language of the file it duplicates.
     for submission_id, submission in found.items():

@@ -293,3 +293,24 @@ class _Links(html.parser.HTMLParser):
                     self.external.append(value)
                 elif name == "href":
                     self.hrefs.append(value)
+
+
+def test_a_superseded_return_points_to_the_one_that_replaced_it(tmp_path):
+    inputs, warehouse = tmp_path / "inputs", tmp_path / "warehouse"
+    inputs.mkdir()
+    older = write_return(sample_return("SEN", language="FR"), inputs / "SEN_2023.xlsx")
+    corrected = sample_return("SEN", language="FR")
+    corrected.prisons["PRISON_CAPACITY"][2023] = 10_500
+    newer = write_return(corrected, inputs / "SEN_2023_v2.xlsx")
+    os.utime(older, (1_700_000_000, 1_700_000_000))
+    os.utime(newer, (1_700_100_000, 1_700_100_000))
+    run_pipeline(inputs, warehouse)
+    ids = dict(query(warehouse, "SELECT file_name, submission_id FROM received.submissions"))
+    old_page = (warehouse / "feedback" / ids["SEN_2023.xlsx"] / "feedback.md").read_text(encoding="utf-8")
+    assert "**SUPERSEDED**" in old_page
+    assert (
+        "Remplacée par la soumission plus récente pour le même État Membre et la même année "
+        f"[`{ids['SEN_2023_v2.xlsx']}`](../{ids['SEN_2023_v2.xlsx']}/feedback.md)."
+    ) in old_page
+    new_page = (warehouse / "feedback" / ids["SEN_2023_v2.xlsx"] / "feedback.md").read_text(encoding="utf-8")
+    assert "**ACCEPTED**" in new_page and "Remplacée" not in new_page
