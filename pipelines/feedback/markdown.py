@@ -38,7 +38,7 @@ def render_markdown(
 ) -> str:
     """`workbook_note`: one sentence on feedback.xlsx (made, or why not), in `language`."""
     lines = [
-        f"# {text(label('title', language))}: {text(submission.file_name)}",
+        f"# {text(label('title', language))} {text(submission.file_name)}",  # the label has its colon
         "",
         f"| {text(label('file', language))} | {text(submission.file_name)} |",
         "|---|---|",

@@ -307,6 +307,7 @@ def test_a_superseded_return_points_to_the_one_that_replaced_it(tmp_path):
     run_pipeline(inputs, warehouse)
     ids = dict(query(warehouse, "SELECT file_name, submission_id FROM received.submissions"))
     old_page = (warehouse / "feedback" / ids["SEN_2023.xlsx"] / "feedback.md").read_text(encoding="utf-8")
+    assert old_page.startswith("# Observations sur votre formulaire : SEN\\_2023.xlsx\n")  # French spacing
     assert "**SUPERSEDED**" in old_page
     assert (
         "Remplacée par la soumission plus récente pour le même État Membre et la même année "
