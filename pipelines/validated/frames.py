@@ -78,10 +78,14 @@ def _wide(cells: pd.DataFrame, kind: str, index: list[str], fields: list[str]) -
     return wide
 
 
+def form_error_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """The error cells that can set data aside: those in the form's own columns. An unknown column
+    is kept aside, never fatal (the spec), and the parse layer has already reported it."""
+    return cells[cells["is_error"] & cells["field"].notna()]
+
+
 def _error_cells(cells: pd.DataFrame, kind: str, index: list[str]) -> pd.Series:
-    # Only the form's own columns: an unknown column is kept aside, never fatal (the spec), and
-    # the parse layer has already reported it.
-    errors = cells[(cells["sheet_kind"] == kind) & cells["is_error"] & cells["field"].notna()]
+    errors = form_error_cells(cells[cells["sheet_kind"] == kind])
     if errors.empty:
         return pd.Series(dtype=object)
     labelled = errors["cell_ref"].fillna("") + " " + errors["raw"]

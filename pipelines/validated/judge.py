@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.findings import Action, Finding, Severity
+from pipelines.validated.frames import form_error_cells
 from pipelines.validated.suites import Failure
 
 ACCEPTED = "ACCEPTED"
@@ -65,7 +66,7 @@ class CellIndex:
             )
             self._sheet.setdefault((submission, kind), sheet)
             self._column.setdefault((submission, kind.removesuffix("_header"), field_name), ref)
-        errors = cells[cells["is_error"] & cells["field"].notna()]  # as frames._error_cells
+        errors = form_error_cells(cells)
         self._errors: dict[tuple, list[tuple]] = defaultdict(list)
         for submission, kind, row_no, ref, field_name, raw in zip(
             errors["submission_id"],
