@@ -131,9 +131,9 @@ def decimal_comma(language: str) -> bool:
 
 def _is_decimal_mark(separator: str, language: str) -> bool:
     if separator == ",":
-        return language in _DECIMAL_COMMA_LANGUAGES
+        return decimal_comma(language)
     if separator == ".":
-        return language not in _DECIMAL_COMMA_LANGUAGES
+        return not decimal_comma(language)
     return False
 
 
